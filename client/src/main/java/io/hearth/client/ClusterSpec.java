@@ -1,0 +1,69 @@
+package io.hearth.client;
+
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.HearthException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The servers a client may talk to: {@code host:port,host:port,...}, each optionally prefixed by
+ * its node id ({@code n1@host:port}). Any one reachable member is enough to find the others.
+ */
+public record ClusterSpec(List<Member> members) {
+  public static final String ENV = "HEARTH_CLUSTER";
+
+  /** One server address; {@code id} is null when the spec did not name it. */
+  public record Member(String id, String host, int port) {
+    public String address() {
+      return host + ":" + port;
+    }
+  }
+
+  public static ClusterSpec parse(String spec) throws HearthException {
+    if (spec == null || spec.isBlank()) {
+      throw new HearthException(
+          Errno.EINVAL, "no cluster given: pass --cluster host:port,... or set " + ENV);
+    }
+    List<Member> out = new ArrayList<>();
+    for (String part : spec.split(",")) {
+      String s = part.trim();
+      if (s.isEmpty()) {
+        continue;
+      }
+      String id = null;
+      int at = s.indexOf('@');
+      if (at >= 0) {
+        id = s.substring(0, at);
+        s = s.substring(at + 1);
+      }
+      int colon = s.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new HearthException(Errno.EINVAL, "cluster member '" + part + "': expected host:port");
+      }
+      int port;
+      try {
+        port = Integer.parseInt(s.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new HearthException(Errno.EINVAL, "cluster member '" + part + "': bad port");
+      }
+      if (port < 1 || port > 65535) {
+        throw new HearthException(Errno.EINVAL, "cluster member '" + part + "': port out of range");
+      }
+      out.add(new Member(id, s.substring(0, colon), port));
+    }
+    if (out.isEmpty()) {
+      throw new HearthException(Errno.EINVAL, "cluster spec '" + spec + "' names no server");
+    }
+    return new ClusterSpec(List.copyOf(out));
+  }
+
+  /** The spec from {@code --cluster} when given, else from $HEARTH_CLUSTER. */
+  public static ClusterSpec fromFlagOrEnv(String flag) throws HearthException {
+    return parse(flag != null ? flag : System.getenv(ENV));
+  }
+
+  @Override
+  public String toString() {
+    return String.join(",", members.stream().map(Member::address).toList());
+  }
+}

@@ -1,0 +1,164 @@
+package io.hearth.client.meta;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.hearth.client.ClusterSpec;
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.Groups;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Sends namespace requests to the meta group through one Ratis client.
+ *
+ * <p>Writes go to the leader (found and followed by Ratis) and are retried with the same call id
+ * after a leader change, so the server's retry cache answers a retried mkdir with its first reply:
+ * exactly-once. Reads are linearizable (ReadIndex on the leader). A request that still has no answer
+ * after {@link #RETRY_ATTEMPTS_MAX} attempts fails with ETIMEDOUT.
+ *
+ * <p>Thread-safe; calls may be issued concurrently and are pipelined.
+ */
+public final class MetaClient implements AutoCloseable {
+  public static final int RETRY_ATTEMPTS_MAX = 300;
+  public static final long RETRY_SLEEP_MS = 100;
+  public static final long REQUEST_TIMEOUT_MS = 3000;
+
+  private final RaftClient raft;
+  private final RaftGroup group;
+
+  public MetaClient(ClusterSpec spec) {
+    List<RaftPeer> peers =
+        spec.members().stream()
+            .map(
+                m ->
+                    RaftPeer.newBuilder()
+                        .setId(m.id() != null ? m.id() : placeholderId(m))
+                        .setAddress(m.address())
+                        .build())
+            .toList();
+    this.group = RaftGroup.valueOf(RaftGroupId.valueOf(Groups.META), peers);
+    RaftProperties props = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+    RetryPolicy retry =
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            RETRY_ATTEMPTS_MAX,
+            TimeDuration.valueOf(RETRY_SLEEP_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+    this.raft =
+        RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setRetryPolicy(retry).build();
+  }
+
+  /**
+   * An id for a member given by address alone. Ratis routes by address and learns the real ids from
+   * the leader's replies; the placeholder only has to be unique within this client.
+   */
+  static String placeholderId(ClusterSpec.Member m) {
+    return "addr-" + m.host().replace(':', '_') + "-" + m.port();
+  }
+
+  public RaftClient raft() {
+    return raft;
+  }
+
+  public RaftGroup group() {
+    return group;
+  }
+
+  /** A namespace change, through the Raft log. */
+  public CompletableFuture<MetaReply> write(MetaRequest req) {
+    return decode(raft.async().send(toMessage(req)));
+  }
+
+  /** A linearizable read. */
+  public CompletableFuture<MetaReply> read(MetaRequest req) {
+    return decode(raft.async().sendReadOnlyUnordered(toMessage(req)));
+  }
+
+  /** A read served by one given server from its own replica, whatever its role (not linearizable). */
+  public CompletableFuture<MetaReply> readLocal(MetaRequest req, RaftPeerId server) {
+    return decode(raft.async().sendStaleRead(toMessage(req), 0, server));
+  }
+
+  private static Message toMessage(MetaRequest req) {
+    return Message.valueOf(ByteString.copyFrom(req.toByteArray()));
+  }
+
+  private static CompletableFuture<MetaReply> decode(CompletableFuture<RaftClientReply> f) {
+    return f.handle(
+        (reply, error) -> {
+          if (error != null) {
+            throw new CompletionException(toHearth(error));
+          }
+          if (!reply.isSuccess()) {
+            throw new CompletionException(toHearth(reply.getException()));
+          }
+          MetaReply r;
+          try {
+            r = MetaReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+          } catch (InvalidProtocolBufferException e) {
+            throw new CompletionException(
+                new HearthException(Errno.EIO, "unreadable reply from server", e));
+          }
+          if (r.getErrno() != 0) {
+            throw new CompletionException(new HearthException(Errno.of(r.getErrno()), r.getError()));
+          }
+          return r;
+        });
+  }
+
+  /** Maps a Ratis failure to an errno: the server's own errno when it sent one. */
+  static HearthException toHearth(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof HearthException h) {
+      return h;
+    }
+    if (t instanceof StateMachineException sme) {
+      Throwable cause = sme.getCause();
+      String msg = cause != null && cause.getMessage() != null ? cause.getMessage() : sme.getMessage();
+      Errno e = Errno.parsePrefix(msg);
+      if (e == null && msg != null) {
+        int i = msg.indexOf(": E");
+        e = i < 0 ? null : Errno.parsePrefix(msg.substring(i + 2));
+      }
+      return new HearthException(e != null ? e : Errno.EIO, String.valueOf(msg), sme);
+    }
+    if (t instanceof RaftRetryFailureException) {
+      return new HearthException(
+          Errno.ETIMEDOUT, "no meta leader answered; is a majority of servers up? " + t.getMessage(), t);
+    }
+    if (t instanceof AlreadyClosedException) {
+      return new HearthException(Errno.EIO, "client closed", t);
+    }
+    if (t instanceof IOException) {
+      return new HearthException(Errno.EHOSTUNREACH, "cluster unreachable: " + t.getMessage(), t);
+    }
+    return new HearthException(Errno.EIO, String.valueOf(t), t);
+  }
+
+  @Override
+  public void close() throws IOException {
+    raft.close();
+  }
+}

@@ -1,0 +1,75 @@
+package io.hearth.client;
+
+import io.hearth.server.HearthServer;
+import io.hearth.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * N real Hearth servers (real Ratis, real RocksDB) in this JVM on free loopback ports, data in a
+ * temp directory deleted on close. A broken invariant is recorded, not fatal, so a test can fail on it.
+ */
+public final class InProcessCluster implements AutoCloseable {
+  private final Path dir;
+  private final List<String> peers = new ArrayList<>();
+  private final List<HearthServer> servers = new ArrayList<>();
+  public final AtomicReference<Throwable> fatal = new AtomicReference<>();
+
+  public InProcessCluster(int n) throws IOException {
+    dir = Files.createTempDirectory("hearth-cluster");
+    for (int i = 1; i <= n; i++) {
+      peers.add("n" + i + "@127.0.0.1:" + freePort());
+    }
+    for (int i = 1; i <= n; i++) {
+      Map<String, String> flags = new HashMap<>();
+      flags.put(ServerConfig.NODE_ID.name(), "n" + i);
+      flags.put(ServerConfig.DATA_DIR.name(), dir.resolve("n" + i).toString());
+      flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
+      HearthServer s = new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set);
+      servers.add(s);
+    }
+    for (HearthServer s : servers) {
+      s.start();
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** host:port,... of every member. */
+  public String spec() {
+    return String.join(",", peers.stream().map(p -> p.substring(p.indexOf('@') + 1)).toList());
+  }
+
+  public List<HearthServer> servers() {
+    return servers;
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (HearthServer s : servers) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        // keep closing the others
+      }
+    }
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.hearth.server;
+
+import io.hearth.server.config.ConfigKey;
+import io.hearth.server.config.ServerConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code hearth server}: runs one node until SIGTERM/SIGINT. */
+@Command(
+    name = "hearth server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs one Hearth server node: a member of the meta Raft group, namespace on RocksDB.",
+      "Settings come from --config (a properties file) and/or the flags below; flags win.",
+      "Keys: node.id, data.dir, peers (id@host:port,...), snapshot.every.entries."
+    })
+public final class ServerMain implements Callable<Integer> {
+  @Option(names = "--config", description = "properties file with the keys above")
+  Path config;
+
+  @Option(names = "--id", description = "node.id: this node's id, as listed in --peers")
+  String id;
+
+  @Option(names = "--data-dir", description = "data.dir: where the Raft log and namespace live")
+  String dataDir;
+
+  @Option(names = "--peers", description = "peers: id@host:port,... of the meta group")
+  String peers;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> flags = new HashMap<>();
+    flags.put(ServerConfig.NODE_ID.name(), id);
+    flags.put(ServerConfig.DATA_DIR.name(), dataDir);
+    flags.put(ServerConfig.PEERS.name(), peers);
+    ServerConfig cfg;
+    try {
+      cfg = ServerConfig.load(config, flags);
+    } catch (IllegalArgumentException e) {
+      System.err.println("hearth server: " + e.getMessage());
+      System.err.println("Run 'hearth server --help' for the settings.");
+      return 2;
+    }
+    HearthServer server =
+        new HearthServer(
+            cfg,
+            Clock.systemUTC(),
+            t -> {
+              System.err.println("hearth server: stopping on a broken invariant: " + t);
+              Runtime.getRuntime().halt(70);
+            });
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    server.close();
+                  } catch (Exception e) {
+                    System.err.println("hearth server: error while stopping: " + e);
+                  }
+                  stopped.countDown();
+                },
+                "hearth-shutdown"));
+    server.start();
+    System.out.println(
+        "hearth server " + cfg.self() + " started, data in " + cfg.get(ServerConfig.DATA_DIR));
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    int rc = new CommandLine(new ServerMain()).execute(args);
+    if (rc != 0) {
+      System.exit(rc);
+    }
+  }
+
+  static String describe(ConfigKey<?> k) {
+    return k.name() + " (" + k.unit() + "): " + k.description();
+  }
+}

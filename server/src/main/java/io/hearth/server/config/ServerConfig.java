@@ -1,0 +1,104 @@
+package io.hearth.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The few settings of one {@code hearth server}, each typed, with a default or required. Read from a
+ * properties file and/or flags; flags win. Unknown keys and bad values fail the start.
+ */
+public final class ServerConfig {
+  public static final ConfigKey<String> NODE_ID =
+      new ConfigKey<>("node.id", s -> s, null, "", "this node's id; must appear in peers");
+  public static final ConfigKey<Path> DATA_DIR =
+      new ConfigKey<>("data.dir", Path::of, null, "path", "where Raft logs and the namespace live");
+  public static final ConfigKey<List<Peer>> PEERS =
+      new ConfigKey<>(
+          "peers", Peer::parseList, null, "", "initial meta group: id@host:port,... (this node included)");
+  public static final ConfigKey<Long> SNAPSHOT_EVERY_ENTRIES =
+      new ConfigKey<>(
+          "snapshot.every.entries",
+          ServerConfig::positiveLong,
+          "100000",
+          "entries",
+          "take a RocksDB checkpoint snapshot (and purge the log before it) after this many entries");
+
+  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, DATA_DIR, PEERS, SNAPSHOT_EVERY_ENTRIES);
+
+  private final Map<String, String> raw;
+
+  private ServerConfig(Map<String, String> raw) {
+    this.raw = raw;
+  }
+
+  /** Builds a config from a file (may be null) and flag values (null values ignored). */
+  public static ServerConfig load(Path file, Map<String, String> flags) throws IOException {
+    Map<String, String> raw = new HashMap<>();
+    if (file != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file)) {
+        p.load(r);
+      }
+      for (String k : p.stringPropertyNames()) {
+        raw.put(k, p.getProperty(k));
+      }
+    }
+    flags.forEach(
+        (k, v) -> {
+          if (v != null) {
+            raw.put(k, v);
+          }
+        });
+    ServerConfig c = new ServerConfig(raw);
+    c.validate();
+    return c;
+  }
+
+  private void validate() {
+    for (String k : raw.keySet()) {
+      if (ALL.stream().noneMatch(key -> key.name().equals(k))) {
+        throw new IllegalArgumentException(
+            "unknown config key '" + k + "'; known keys: " + ALL.stream().map(ConfigKey::name).toList());
+      }
+    }
+    for (ConfigKey<?> k : ALL) {
+      get(k);
+    }
+    String id = get(NODE_ID);
+    if (get(PEERS).stream().noneMatch(p -> p.id().equals(id))) {
+      throw new IllegalArgumentException("node.id '" + id + "' is not among peers " + get(PEERS));
+    }
+  }
+
+  public <T> T get(ConfigKey<T> key) {
+    String v = raw.get(key.name());
+    if (v == null) {
+      if (key.required()) {
+        throw new IllegalArgumentException(
+            "config key " + key.name() + " is required: " + key.description());
+      }
+      v = key.defaultValue();
+    }
+    return key.parse(v);
+  }
+
+  /** This node as listed in peers. */
+  public Peer self() {
+    String id = get(NODE_ID);
+    return get(PEERS).stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  private static long positiveLong(String s) {
+    long v = Long.parseLong(s);
+    if (v <= 0) {
+      throw new IllegalArgumentException("must be positive");
+    }
+    return v;
+  }
+}

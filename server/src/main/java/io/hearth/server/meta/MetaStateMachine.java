@@ -1,0 +1,289 @@
+package io.hearth.server.meta;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.DigestReply;
+import io.hearth.protocol.meta.MetaEntry;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.server.meta.ops.MetaOps;
+import io.hearth.server.meta.ops.OpContext;
+import io.hearth.server.meta.store.MetaStore;
+import io.hearth.server.meta.store.Txn;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The namespace replicated by the meta Raft group.
+ *
+ * <p>Guarantees: a write request becomes one log entry; the leader checks that it parses and stamps
+ * it with the time in {@link #startTransaction}, so that {@link #applyTransaction} is a pure
+ * function of the entry and the store, and every replica commits the same WriteBatch for it (with
+ * the applied index inside). Expected failures (ENOENT, EACCES...) are replies, not exceptions, and
+ * leave the store unchanged. Anything else failing inside apply is a broken invariant: the process
+ * stops ({@code fatal}) rather than let the replica diverge.
+ *
+ * <p>Reads ({@link #query}) run on a RocksDB snapshot; with Ratis's LINEARIZABLE read option they
+ * are served after a ReadIndex check, so they see every write acknowledged before they started.
+ *
+ * <p>Threads: Ratis calls startTransaction on its request threads, applyTransaction and takeSnapshot
+ * on its single apply thread, query on request threads. The store is swapped only by {@link
+ * #reinitialize} (after a snapshot install), under the write lock; queries hold the read lock.
+ *
+ * <p>States follow Ratis's LifeCycle: NEW -> STARTING -> RUNNING; pause() goes RUNNING -> PAUSING ->
+ * PAUSED while a snapshot is installed, reinitialize() goes back through STARTING to RUNNING.
+ */
+public final class MetaStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
+
+  private final CheckpointStorage storage = new CheckpointStorage();
+  private final ReadWriteLock storeLock = new ReentrantReadWriteLock();
+  private final Clock clock;
+  private final MetaOps ops;
+  private final Consumer<Throwable> fatal;
+  private volatile MetaStore store;
+
+  /**
+   * @param clock the leader's time source for operations
+   * @param ops the namespace operations
+   * @param fatal called with the cause when a broken invariant must stop the process
+   */
+  public MetaStateMachine(Clock clock, MetaOps ops, Consumer<Throwable> fatal) {
+    this.clock = clock;
+    this.ops = ops;
+    this.fatal = fatal;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    openStore();
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.NEW) {
+      lc.transition(LifeCycle.State.STARTING);
+      lc.transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  /**
+   * Opens the live db (from the newest checkpoint if there is no live db) and takes its applied
+   * index, or the checkpoint's if later: entries between them changed only the Raft configuration.
+   */
+  private void openStore() throws IOException {
+    TermIndex snap = storage.latestTermIndex();
+    Path db = storage.dbDir();
+    if (!Files.exists(db) && snap != null) {
+      CheckpointStorage.linkCopy(storage.checkpointDir(snap), db);
+    }
+    store = MetaStore.open(db);
+    long[] applied = store.applied();
+    TermIndex ti = TermIndex.valueOf(applied[0], applied[1]);
+    if (snap != null && snap.getIndex() > ti.getIndex()) {
+      ti = snap;
+    }
+    setLastAppliedTermIndex(ti);
+    LOG.info("{}: namespace opened at {} (latest snapshot {})", getId(), ti, snap);
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return storage.getLatestSnapshot();
+  }
+
+  @Override
+  public void pause() {
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+      lc.transition(LifeCycle.State.PAUSING);
+      lc.transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  /** Called after a snapshot was installed from the leader: the live db becomes that snapshot. */
+  @Override
+  public void reinitialize() throws IOException {
+    storeLock.writeLock().lock();
+    try {
+      MetaStore old = store;
+      if (old != null) {
+        old.close();
+      }
+      CheckpointStorage.deleteTree(storage.dbDir());
+      openStore();
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+    LifeCycle lc = getLifeCycle();
+    if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+      lc.transition(LifeCycle.State.STARTING);
+      lc.transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    TransactionContext.Builder b =
+        TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    ByteString content = request.getMessage().getContent();
+    try {
+      if (content.size() > Limits.META_REQUEST_MAX_BYTES) {
+        throw new HearthException(Errno.E2BIG, "request of " + content.size() + " bytes");
+      }
+      MetaRequest req = parse(content);
+      if (req.getOpCase() == MetaRequest.OpCase.OP_NOT_SET || ops.op(req) == null) {
+        throw new HearthException(Errno.ENOSYS, "unknown operation");
+      }
+      if (ops.isReadOnly(req)) {
+        throw new HearthException(Errno.EINVAL, req.getOpCase() + " is a read, sent as a write");
+      }
+      MetaEntry entry =
+          MetaEntry.newBuilder()
+              .setTimeNs(nowNs())
+              .setRequest(com.google.protobuf.ByteString.copyFrom(content.asReadOnlyByteBuffer()))
+              .build();
+      return b.setLogData(ByteString.copyFrom(entry.toByteArray())).build();
+    } catch (HearthException e) {
+      TransactionContext t = b.build();
+      t.setException(e);
+      return t;
+    }
+  }
+
+  private long nowNs() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  private static MetaRequest parse(ByteString content) throws HearthException {
+    try {
+      return MetaRequest.parseFrom(content.asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      throw new HearthException(Errno.EINVAL, "malformed request: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long term = entry.getTerm();
+    long index = entry.getIndex();
+    try {
+      MetaEntry me = MetaEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      MetaRequest req = MetaRequest.parseFrom(me.getRequest());
+      MetaReply reply;
+      try (Txn txn = store.writeTxn()) {
+        reply = ops.execute(new OpContext(txn, req.getCaller(), me.getTimeNs(), index), req);
+        if (reply.getErrno() != 0) {
+          txn.discard();
+        }
+        store.commit(txn, term, index);
+      }
+      updateLastAppliedTermIndex(term, index);
+      return CompletableFuture.completedFuture(toMessage(reply));
+    } catch (Throwable t) {
+      LOG.error("{}: broken invariant applying entry {}:{}; stopping", getId(), term, index, t);
+      fatal.accept(t);
+      return CompletableFuture.failedFuture(t);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    storeLock.readLock().lock();
+    try {
+      MetaRequest req = parse(request.getContent());
+      if (req.getOpCase() == MetaRequest.OpCase.DIGEST) {
+        return CompletableFuture.completedFuture(toMessage(digest()));
+      }
+      if (!ops.isReadOnly(req)) {
+        throw new HearthException(Errno.EINVAL, req.getOpCase() + " is not a read");
+      }
+      try (Txn txn = store.readTxn()) {
+        return CompletableFuture.completedFuture(
+            toMessage(ops.execute(new OpContext(txn, req.getCaller(), nowNs(), -1), req)));
+      }
+    } catch (HearthException e) {
+      return CompletableFuture.completedFuture(toMessage(MetaOps.error(e)));
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  private MetaReply digest() {
+    MetaStore.Digest d = store.digest();
+    return MetaReply.newBuilder()
+        .setDigest(
+            DigestReply.newBuilder()
+                .setSha256(com.google.protobuf.ByteString.copyFrom(d.sha256()))
+                .setAppliedIndex(d.appliedIndex())
+                .setKeys(d.keys()))
+        .build();
+  }
+
+  private static Message toMessage(MetaReply reply) {
+    return Message.valueOf(ByteString.copyFrom(reply.toByteArray()));
+  }
+
+  /** A RocksDB checkpoint of the state at the last applied index; runs on the apply thread. */
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    Path target = storage.checkpointDir(last);
+    if (!Files.exists(target)) {
+      Path tmp = storage.tmpDir().resolve("cp-" + last.getIndex() + "-" + System.nanoTime());
+      store.checkpoint(tmp);
+      Files.move(tmp, target);
+      LOG.info("{}: snapshot {} taken", getId(), last);
+    }
+    storage.keepNewest(2);
+    return last.getIndex();
+  }
+
+  @Override
+  public void close() throws IOException {
+    storeLock.writeLock().lock();
+    try {
+      if (store != null) {
+        store.close();
+        store = null;
+      }
+    } finally {
+      storeLock.writeLock().unlock();
+    }
+    super.close();
+  }
+}

@@ -1,0 +1,123 @@
+package io.hearth.server.meta.ops;
+
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.FileMode;
+import io.hearth.protocol.HearthException;
+import io.hearth.server.meta.store.Dentry;
+import io.hearth.server.meta.store.InodeRecord;
+import io.hearth.server.meta.store.KeySchema;
+import io.hearth.server.meta.store.MetaStore;
+import io.hearth.server.meta.store.Txn;
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/** Reads and writes of inodes and entries through one operation's {@link Txn}. */
+public final class Namespace {
+  private Namespace() {}
+
+  /** The inode, or ENOENT when no inode has that number (a stale handle, a bad request). */
+  public static InodeRecord load(Txn txn, long ino) throws HearthException {
+    byte[] v = txn.get(KeySchema.inode(ino));
+    if (v == null) {
+      throw new HearthException(Errno.ENOENT, "no inode " + Long.toUnsignedString(ino));
+    }
+    return InodeRecord.decode(ino, v);
+  }
+
+  /** The inode an entry points at, which must exist: a dangling entry is a broken invariant. */
+  public static InodeRecord loadLinked(Txn txn, Dentry d) {
+    byte[] v = txn.get(KeySchema.inode(d.ino()));
+    if (v == null) {
+      throw new IllegalStateException("entry " + Dentry.class + " points at missing inode " + d.ino());
+    }
+    return InodeRecord.decode(d.ino(), v);
+  }
+
+  public static void save(Txn txn, InodeRecord r) {
+    txn.put(KeySchema.inode(r.ino), r.encode());
+  }
+
+  public static Dentry entry(Txn txn, long parent, byte[] name) {
+    byte[] v = txn.get(KeySchema.dentry(parent, name));
+    return v == null ? null : Dentry.decodeValue(name, v);
+  }
+
+  public static void addEntry(Txn txn, long parent, Dentry d) {
+    txn.put(KeySchema.dentry(parent, d.name()), d.encodeValue());
+    txn.put(KeySchema.dirOrder(parent, d.cookie()), d.encodeOrderValue());
+  }
+
+  public static void removeEntry(Txn txn, long parent, Dentry d) {
+    txn.delete(KeySchema.dentry(parent, d.name()));
+    txn.delete(KeySchema.dirOrder(parent, d.cookie()));
+  }
+
+  public static boolean isEmptyDir(Txn txn, long ino) {
+    return !txn.anyWithPrefix(KeySchema.dentryPrefix(ino));
+  }
+
+  /**
+   * A new inode owned by the caller, times set to now. The group is the caller's, or the parent's
+   * when the parent is setgid (and a new directory then inherits setgid too).
+   */
+  public static InodeRecord newInode(OpContext ctx, InodeRecord parent, int mode, long rdev) {
+    InodeRecord r = new InodeRecord();
+    r.ino = ctx.newId();
+    r.uid = ctx.caller().getUid();
+    r.gid = ctx.caller().getGid();
+    if ((parent.mode & FileMode.S_ISGID) != 0) {
+      r.gid = parent.gid;
+      if (FileMode.isDir(mode)) {
+        mode |= FileMode.S_ISGID;
+      }
+    }
+    if (!FileMode.isDir(mode)
+        && (mode & FileMode.S_ISGID) != 0
+        && !ctx.isRoot()
+        && !Permissions.inGroup(ctx.caller(), r.gid)) {
+      mode &= ~FileMode.S_ISGID;
+    }
+    r.mode = mode;
+    r.rdev = rdev;
+    r.nlink = FileMode.isDir(mode) ? 2 : 1;
+    r.parent = FileMode.isDir(mode) ? parent.ino : 0;
+    r.atimeNs = r.mtimeNs = r.ctimeNs = ctx.nowNs();
+    adjustInodeCount(ctx.txn(), +1);
+    return r;
+  }
+
+  /** Removes an inode that no entry refers to any more, with its xattrs. */
+  public static void deleteInode(Txn txn, InodeRecord r) {
+    txn.delete(KeySchema.inode(r.ino));
+    for (Map.Entry<byte[], byte[]> x : txn.scan(KeySchema.xattrPrefix(r.ino), null, Integer.MAX_VALUE)) {
+      txn.delete(x.getKey());
+    }
+    adjustInodeCount(txn, -1);
+  }
+
+  /** Drops one link of {@code r}; deletes it when none is left. ctime changes either way. */
+  public static void dropLink(OpContext ctx, InodeRecord r) {
+    r.nlink--;
+    r.ctimeNs = ctx.nowNs();
+    if (r.nlink <= 0 || r.isDir()) {
+      deleteInode(ctx.txn(), r);
+    } else {
+      save(ctx.txn(), r);
+    }
+  }
+
+  /** A directory's mtime and ctime change when its entries change. */
+  public static void touchDir(OpContext ctx, InodeRecord dir) {
+    dir.mtimeNs = ctx.nowNs();
+    dir.ctimeNs = ctx.nowNs();
+  }
+
+  public static long inodeCount(Txn txn) {
+    byte[] v = txn.get(KeySchema.INODE_COUNT);
+    return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+  }
+
+  private static void adjustInodeCount(Txn txn, long delta) {
+    txn.put(KeySchema.INODE_COUNT, MetaStore.longBytes(inodeCount(txn) + delta));
+  }
+}

@@ -1,0 +1,92 @@
+package io.hearth.server.meta.store;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Every RocksDB key the namespace uses, in one place; docs/key-schema.md describes the same layout.
+ * Integers are big-endian so that RocksDB's bytewise order is numeric order.
+ *
+ * <pre>
+ * 'I' ino:u64                  -> InodeRecord         one per inode
+ * 'D' parent:u64 name          -> DentryValue         lookup of a name in a directory
+ * 'E' parent:u64 cookie:u64    -> DirOrderValue       the same entries in readdir order (stable cookies)
+ * 'X' ino:u64 name             -> value bytes         extended attributes
+ * 'M' "applied"                -> term:u64 index:u64  last applied log entry (written in every batch)
+ * 'M' "inodes"                 -> count:u64           inodes in use, for statfs
+ * </pre>
+ */
+public final class KeySchema {
+  public static final byte INODE = 'I';
+  public static final byte DENTRY = 'D';
+  public static final byte DIR_ORDER = 'E';
+  public static final byte XATTR = 'X';
+  public static final byte META = 'M';
+
+  public static final byte[] APPLIED = meta("applied");
+  public static final byte[] INODE_COUNT = meta("inodes");
+
+  /** The root directory's inode number. */
+  public static final long ROOT_INO = 1;
+
+  private KeySchema() {}
+
+  public static byte[] inode(long ino) {
+    return ByteBuffer.allocate(9).put(INODE).putLong(ino).array();
+  }
+
+  public static byte[] dentry(long parent, byte[] name) {
+    return ByteBuffer.allocate(9 + name.length).put(DENTRY).putLong(parent).put(name).array();
+  }
+
+  public static byte[] dentryPrefix(long parent) {
+    return ByteBuffer.allocate(9).put(DENTRY).putLong(parent).array();
+  }
+
+  public static byte[] dirOrder(long parent, long cookie) {
+    return ByteBuffer.allocate(17).put(DIR_ORDER).putLong(parent).putLong(cookie).array();
+  }
+
+  public static byte[] dirOrderPrefix(long parent) {
+    return ByteBuffer.allocate(9).put(DIR_ORDER).putLong(parent).array();
+  }
+
+  /** The cookie part of a dirOrder key. */
+  public static long dirOrderCookie(byte[] key) {
+    return ByteBuffer.wrap(key, 9, 8).getLong();
+  }
+
+  public static byte[] xattr(long ino, byte[] name) {
+    return ByteBuffer.allocate(9 + name.length).put(XATTR).putLong(ino).put(name).array();
+  }
+
+  public static byte[] xattrPrefix(long ino) {
+    return ByteBuffer.allocate(9).put(XATTR).putLong(ino).array();
+  }
+
+  /** The name part of an xattr or dentry key. */
+  public static byte[] nameOf(byte[] key) {
+    byte[] name = new byte[key.length - 9];
+    System.arraycopy(key, 9, name, 0, name.length);
+    return name;
+  }
+
+  private static byte[] meta(String name) {
+    byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(1 + n.length).put(META).put(n).array();
+  }
+
+  /** The smallest key greater than every key that starts with {@code prefix}. */
+  public static byte[] prefixEnd(byte[] prefix) {
+    byte[] end = prefix.clone();
+    for (int i = end.length - 1; i >= 0; i--) {
+      if (end[i] != (byte) 0xff) {
+        end[i]++;
+        byte[] cut = new byte[i + 1];
+        System.arraycopy(end, 0, cut, 0, i + 1);
+        return cut;
+      }
+    }
+    return null;
+  }
+}

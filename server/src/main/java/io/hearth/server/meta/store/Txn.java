@@ -1,0 +1,131 @@
+package io.hearth.server.meta.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+
+/**
+ * The view one operation has of the namespace: reads see the operation's own writes first, then
+ * RocksDB as of one snapshot. Writes stay in memory until {@link MetaStore#commit} turns them into
+ * one WriteBatch. Not thread-safe: one operation, one thread. Close it to release the snapshot.
+ */
+public final class Txn implements AutoCloseable {
+  private static final byte[] TOMBSTONE = new byte[0];
+
+  private final RocksDB db;
+  private final ReadOptions readOptions;
+  private final Runnable release;
+  private final TreeMap<byte[], byte[]> writes = new TreeMap<>(Arrays::compareUnsigned);
+
+  Txn(RocksDB db, ReadOptions readOptions, Runnable release) {
+    this.db = db;
+    this.readOptions = readOptions;
+    this.release = release;
+  }
+
+  /** The value of {@code key}, or null when absent. */
+  public byte[] get(byte[] key) {
+    byte[] w = writes.get(key);
+    if (w != null) {
+      return w == TOMBSTONE ? null : w;
+    }
+    try {
+      return db.get(readOptions, key);
+    } catch (RocksDBException e) {
+      throw new StoreException("read failed", e);
+    }
+  }
+
+  public void put(byte[] key, byte[] value) {
+    writes.put(key, value);
+  }
+
+  public void delete(byte[] key) {
+    writes.put(key, TOMBSTONE);
+  }
+
+  /** Forgets every write: a failed operation leaves nothing behind. */
+  public void discard() {
+    writes.clear();
+  }
+
+  public boolean hasWrites() {
+    return !writes.isEmpty();
+  }
+
+  /** Whether any live key starts with {@code prefix}. */
+  public boolean anyWithPrefix(byte[] prefix) {
+    return !scan(prefix, null, 1).isEmpty();
+  }
+
+  /**
+   * Up to {@code limit} live entries whose key starts with {@code prefix} and is greater than
+   * {@code afterKey} (from the start of the prefix when null), in key order.
+   */
+  public List<Map.Entry<byte[], byte[]>> scan(byte[] prefix, byte[] afterKey, int limit) {
+    List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
+    byte[] end = KeySchema.prefixEnd(prefix);
+    byte[] from = afterKey == null ? prefix : afterKey;
+    var pending =
+        (end == null ? writes.tailMap(from, afterKey == null) : writes.subMap(from, afterKey == null, end, false))
+            .entrySet()
+            .iterator();
+    Map.Entry<byte[], byte[]> w = pending.hasNext() ? pending.next() : null;
+    try (RocksIterator it = db.newIterator(readOptions)) {
+      it.seek(from);
+      while (out.size() < limit) {
+        byte[] k = null;
+        if (it.isValid() && startsWith(it.key(), prefix)) {
+          k = it.key();
+          if (afterKey != null && Arrays.equals(k, afterKey)) {
+            it.next();
+            continue;
+          }
+        }
+        if (w != null && (k == null || Arrays.compareUnsigned(w.getKey(), k) <= 0)) {
+          boolean same = k != null && Arrays.equals(w.getKey(), k);
+          if (w.getValue() != TOMBSTONE) {
+            out.add(Map.entry(w.getKey(), w.getValue()));
+          }
+          if (same) {
+            it.next();
+          }
+          w = pending.hasNext() ? pending.next() : null;
+        } else if (k != null) {
+          out.add(Map.entry(k, it.value()));
+          it.next();
+        } else {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  void writeTo(WriteBatch batch) throws RocksDBException {
+    for (Map.Entry<byte[], byte[]> e : writes.entrySet()) {
+      if (e.getValue() == TOMBSTONE) {
+        batch.delete(e.getKey());
+      } else {
+        batch.put(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  static boolean startsWith(byte[] key, byte[] prefix) {
+    return key.length >= prefix.length
+        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  @Override
+  public void close() {
+    release.run();
+  }
+}
