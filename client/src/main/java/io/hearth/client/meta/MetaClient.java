@@ -42,6 +42,7 @@ public final class MetaClient implements AutoCloseable {
   public static final int RETRY_ATTEMPTS_MAX = 300;
   public static final long RETRY_SLEEP_MS = 100;
   public static final long REQUEST_TIMEOUT_MS = 3000;
+  public static final long READ_RETRY_DEADLINE_MS = RETRY_ATTEMPTS_MAX * RETRY_SLEEP_MS;
 
   private final RaftClient raft;
   private final RaftGroup group;
@@ -89,9 +90,22 @@ public final class MetaClient implements AutoCloseable {
     return decode(raft.async().send(toMessage(req)));
   }
 
-  /** A linearizable read. */
+  /**
+   * A linearizable read. Ratis does not retry a read that finds no leader (during an election it
+   * fails with ReadIndexException at once); reads change nothing, so they are retried here until
+   * {@link #READ_RETRY_DEADLINE_MS}, with backoff.
+   */
   public CompletableFuture<MetaReply> read(MetaRequest req) {
-    return decode(raft.async().sendReadOnlyUnordered(toMessage(req)));
+    Message m = toMessage(req);
+    return ReadRetry.run(
+        () -> decode(raft.async().sendReadOnlyUnordered(m)),
+        MetaClient::isRetriable,
+        READ_RETRY_DEADLINE_MS);
+  }
+
+  /** Failures that say nothing about the request itself: no leader, leader moved, unreachable. */
+  static boolean isRetriable(HearthException e) {
+    return e.errno() == Errno.EHOSTUNREACH;
   }
 
   /** A read served by one given server from its own replica, whatever its role (not linearizable). */
@@ -135,14 +149,15 @@ public final class MetaClient implements AutoCloseable {
       return h;
     }
     if (t instanceof StateMachineException sme) {
-      Throwable cause = sme.getCause();
-      String msg = cause != null && cause.getMessage() != null ? cause.getMessage() : sme.getMessage();
-      Errno e = Errno.parsePrefix(msg);
-      if (e == null && msg != null) {
-        int i = msg.indexOf(": E");
-        e = i < 0 ? null : Errno.parsePrefix(msg.substring(i + 2));
+      // The server's HearthException arrives as text: "...HearthException: ENOENT: detail".
+      String msg = String.valueOf(sme.getMessage());
+      for (int i = msg.indexOf('E'); i >= 0; i = msg.indexOf('E', i + 1)) {
+        Errno e = (i == 0 || msg.charAt(i - 1) == ' ') ? Errno.parsePrefix(msg.substring(i)) : null;
+        if (e != null && msg.startsWith(e.name() + ": ", i)) {
+          return new HearthException(e, msg.substring(i + e.name().length() + 2), sme);
+        }
       }
-      return new HearthException(e != null ? e : Errno.EIO, String.valueOf(msg), sme);
+      return new HearthException(Errno.EIO, msg, sme);
     }
     if (t instanceof RaftRetryFailureException) {
       return new HearthException(
