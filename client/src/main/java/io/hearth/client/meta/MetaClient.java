@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -39,10 +41,12 @@ import org.apache.ratis.util.TimeDuration;
  * <p>Thread-safe; calls may be issued concurrently and are pipelined.
  */
 public final class MetaClient implements AutoCloseable {
-  public static final int RETRY_ATTEMPTS_MAX = 300;
+  public static final int RETRY_ATTEMPTS_MAX = 600;
   public static final long RETRY_SLEEP_MS = 100;
   public static final long REQUEST_TIMEOUT_MS = 3000;
-  public static final long READ_RETRY_DEADLINE_MS = RETRY_ATTEMPTS_MAX * RETRY_SLEEP_MS;
+  /** The longest a caller waits for any one call, whatever the retries underneath are doing. */
+  public static final long CALL_DEADLINE_MS = 60_000;
+  public static final long READ_RETRY_DEADLINE_MS = 30_000;
 
   private final RaftClient raft;
   private final RaftGroup group;
@@ -60,11 +64,11 @@ public final class MetaClient implements AutoCloseable {
     this.group = RaftGroup.valueOf(RaftGroupId.valueOf(Groups.META), peers);
     RaftProperties props = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(
-        props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+        props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS));
     RetryPolicy retry =
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             RETRY_ATTEMPTS_MAX,
-            TimeDuration.valueOf(RETRY_SLEEP_MS, java.util.concurrent.TimeUnit.MILLISECONDS));
+            TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS));
     this.raft =
         RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setRetryPolicy(retry).build();
   }
@@ -87,7 +91,7 @@ public final class MetaClient implements AutoCloseable {
 
   /** A namespace change, through the Raft log. */
   public CompletableFuture<MetaReply> write(MetaRequest req) {
-    return decode(raft.async().send(toMessage(req)));
+    return withDeadline(decode(raft.async().send(toMessage(req))));
   }
 
   /**
@@ -97,10 +101,28 @@ public final class MetaClient implements AutoCloseable {
    */
   public CompletableFuture<MetaReply> read(MetaRequest req) {
     Message m = toMessage(req);
-    return ReadRetry.run(
-        () -> decode(raft.async().sendReadOnlyUnordered(m)),
-        MetaClient::isRetriable,
-        READ_RETRY_DEADLINE_MS);
+    return withDeadline(
+        ReadRetry.run(
+            () -> decode(raft.async().sendReadOnlyUnordered(m)),
+            MetaClient::isRetriable,
+            READ_RETRY_DEADLINE_MS));
+  }
+
+  private static CompletableFuture<MetaReply> withDeadline(CompletableFuture<MetaReply> f) {
+    return f.orTimeout(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(
+            t -> {
+              Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+              if (c instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(
+                    new HearthException(
+                        Errno.ETIMEDOUT,
+                        "no answer from the meta group within "
+                            + CALL_DEADLINE_MS
+                            + " ms; is a majority of servers up? (hearth admin status)"));
+              }
+              return CompletableFuture.failedFuture(c);
+            });
   }
 
   /** Failures that say nothing about the request itself: no leader, leader moved, unreachable. */
