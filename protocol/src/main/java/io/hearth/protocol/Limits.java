@@ -16,6 +16,8 @@ public final class Limits {
   public static final int XATTR_TOTAL_MAX_BYTES = 1 << 20;
   /** Largest meta request the server accepts, in bytes. */
   public static final int META_REQUEST_MAX_BYTES = 256 * 1024;
+  /** Most requests one batch may carry; each may allocate two ids of its entry's 256. */
+  public static final int BATCH_REQUESTS_MAX = 64;
   /** Most entries one readdir page returns. */
   public static final int READDIR_PAGE_MAX_ENTRIES = 4096;
   /** Symlinks followed while resolving one path before ELOOP (Linux's MAXSYMLINKS). */

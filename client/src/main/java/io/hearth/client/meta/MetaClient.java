@@ -48,8 +48,14 @@ public final class MetaClient implements AutoCloseable {
   public static final long CALL_DEADLINE_MS = 60_000;
   public static final long READ_RETRY_DEADLINE_MS = 30_000;
 
+  /** Sends under way at once, per kind; more concurrent calls wait and leave as one batch. */
+  public static final int WRITES_IN_FLIGHT_MAX = 2;
+  public static final int READS_IN_FLIGHT_MAX = 4;
+
   private final RaftClient raft;
   private final RaftGroup group;
+  private final Batcher writes = new Batcher(WRITES_IN_FLIGHT_MAX, this::sendWrite);
+  private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
 
   public MetaClient(ClusterSpec spec) {
     List<RaftPeer> peers =
@@ -89,8 +95,12 @@ public final class MetaClient implements AutoCloseable {
     return group;
   }
 
-  /** A namespace change, through the Raft log. */
+  /** A namespace change, through the Raft log; concurrent changes share entries (Batcher). */
   public CompletableFuture<MetaReply> write(MetaRequest req) {
+    return writes.submit(req);
+  }
+
+  private CompletableFuture<MetaReply> sendWrite(MetaRequest req) {
     return withDeadline(decode(raft.async().send(toMessage(req))));
   }
 
@@ -100,6 +110,10 @@ public final class MetaClient implements AutoCloseable {
    * {@link #READ_RETRY_DEADLINE_MS}, with backoff.
    */
   public CompletableFuture<MetaReply> read(MetaRequest req) {
+    return reads.submit(req);
+  }
+
+  private CompletableFuture<MetaReply> sendRead(MetaRequest req) {
     Message m = toMessage(req);
     return withDeadline(
         ReadRetry.run(

@@ -160,13 +160,7 @@ public final class MetaStateMachine extends BaseStateMachine {
       if (content.size() > Limits.META_REQUEST_MAX_BYTES) {
         throw new HearthException(Errno.E2BIG, "request of " + content.size() + " bytes");
       }
-      MetaRequest req = parse(content);
-      if (req.getOpCase() == MetaRequest.OpCase.OP_NOT_SET || ops.op(req) == null) {
-        throw new HearthException(Errno.ENOSYS, "unknown operation");
-      }
-      if (ops.isReadOnly(req)) {
-        throw new HearthException(Errno.EINVAL, req.getOpCase() + " is a read, sent as a write");
-      }
+      checkWrite(parse(content));
       MetaEntry entry =
           MetaEntry.newBuilder()
               .setTimeNs(nowNs())
@@ -177,6 +171,26 @@ public final class MetaStateMachine extends BaseStateMachine {
       TransactionContext t = b.build();
       t.setException(e);
       return t;
+    }
+  }
+
+  /** What the leader refuses to log: unknown ops, reads sent as writes, bad batches. */
+  private void checkWrite(MetaRequest req) throws HearthException {
+    if (req.getOpCase() == MetaRequest.OpCase.BATCH) {
+      int n = req.getBatch().getRequestsCount();
+      if (n == 0 || n > Limits.BATCH_REQUESTS_MAX) {
+        throw new HearthException(Errno.E2BIG, "batch of " + n + " requests");
+      }
+      if (!ops.allOfKind(req.getBatch(), false)) {
+        throw new HearthException(Errno.EINVAL, "a write batch may hold only known writes");
+      }
+      return;
+    }
+    if (req.getOpCase() == MetaRequest.OpCase.OP_NOT_SET || ops.op(req) == null) {
+      throw new HearthException(Errno.ENOSYS, "unknown operation");
+    }
+    if (ops.isReadOnly(req)) {
+      throw new HearthException(Errno.EINVAL, req.getOpCase() + " is a read, sent as a write");
     }
   }
 
@@ -203,9 +217,14 @@ public final class MetaStateMachine extends BaseStateMachine {
       MetaRequest req = MetaRequest.parseFrom(me.getRequest());
       MetaReply reply;
       try (Txn txn = store.writeTxn()) {
-        reply = ops.execute(new OpContext(txn, req.getCaller(), me.getTimeNs(), index), req);
-        if (reply.getErrno() != 0) {
-          txn.discard();
+        OpContext ctx = new OpContext(txn, req.getCaller(), me.getTimeNs(), index);
+        if (req.getOpCase() == MetaRequest.OpCase.BATCH) {
+          reply = ops.executeBatch(ctx, req.getBatch());
+        } else {
+          reply = ops.execute(ctx, req);
+          if (reply.getErrno() != 0) {
+            txn.discard();
+          }
         }
         store.commit(txn, term, index);
       }
@@ -226,12 +245,16 @@ public final class MetaStateMachine extends BaseStateMachine {
       if (req.getOpCase() == MetaRequest.OpCase.DIGEST) {
         return CompletableFuture.completedFuture(toMessage(digest()));
       }
-      if (!ops.isReadOnly(req)) {
+      boolean batch = req.getOpCase() == MetaRequest.OpCase.BATCH;
+      if (batch
+          ? req.getBatch().getRequestsCount() > Limits.BATCH_REQUESTS_MAX || !ops.allOfKind(req.getBatch(), true)
+          : !ops.isReadOnly(req)) {
         throw new HearthException(Errno.EINVAL, req.getOpCase() + " is not a read");
       }
       try (Txn txn = store.readTxn()) {
-        return CompletableFuture.completedFuture(
-            toMessage(ops.execute(new OpContext(txn, req.getCaller(), nowNs(), -1), req)));
+        OpContext ctx = new OpContext(txn, req.getCaller(), nowNs(), -1);
+        MetaReply reply = batch ? ops.executeBatch(ctx, req.getBatch()) : ops.execute(ctx, req);
+        return CompletableFuture.completedFuture(toMessage(reply));
       }
     } catch (HearthException e) {
       return CompletableFuture.completedFuture(toMessage(MetaOps.error(e)));

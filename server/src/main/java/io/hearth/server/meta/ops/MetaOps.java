@@ -2,6 +2,8 @@ package io.hearth.server.meta.ops;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.MetaBatch;
+import io.hearth.protocol.meta.MetaBatchReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import java.util.EnumMap;
@@ -53,6 +55,37 @@ public final class MetaOps {
     } catch (HearthException e) {
       return error(e);
     }
+  }
+
+  /**
+   * Runs the requests of a batch in order on one txn. Each request sees the effects of those before
+   * it; a failed one leaves nothing behind and does not stop the others.
+   */
+  public MetaReply executeBatch(OpContext ctx, MetaBatch batch) {
+    MetaBatchReply.Builder out = MetaBatchReply.newBuilder();
+    for (MetaRequest r : batch.getRequestsList()) {
+      int mark = ctx.txn().mark();
+      MetaReply reply = execute(ctx.forCaller(r.getCaller()), r);
+      if (reply.getErrno() != 0) {
+        ctx.txn().rollback(mark);
+      }
+      out.addReplies(reply);
+    }
+    return MetaReply.newBuilder().setBatch(out).build();
+  }
+
+  /**
+   * Whether every request of a batch is an op this build knows and of the given kind, so the batch
+   * can go through the log (writes) or a read (reads) whole.
+   */
+  public boolean allOfKind(MetaBatch batch, boolean readOnly) {
+    for (MetaRequest r : batch.getRequestsList()) {
+      MetaOp op = op(r);
+      if (op == null || op.readOnly() != readOnly) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static MetaReply error(HearthException e) {

@@ -18,17 +18,25 @@ public final class OpContext {
   private final Txn txn;
   private final Caller caller;
   private final long nowNs;
-  private final long index;
-  private int nextSlot;
+  private final Ids ids;
 
   /**
    * @param index the log index of the entry being applied, or -1 for a read that allocates nothing
    */
   public OpContext(Txn txn, Caller caller, long nowNs, long index) {
+    this(txn, caller, nowNs, new Ids(index));
+  }
+
+  private OpContext(Txn txn, Caller caller, long nowNs, Ids ids) {
     this.txn = txn;
     this.caller = caller;
     this.nowNs = nowNs;
-    this.index = index;
+    this.ids = ids;
+  }
+
+  /** The context of the next request of a batch: same entry, same ids pool, its own caller. */
+  public OpContext forCaller(Caller other) {
+    return new OpContext(txn, other, nowNs, ids);
   }
 
   public Txn txn() {
@@ -50,9 +58,23 @@ public final class OpContext {
 
   /** A new id (inode number or directory cookie), unique to this entry and slot. */
   public long newId() {
-    if (index < 0 || nextSlot >= SLOTS_PER_ENTRY) {
-      throw new IllegalStateException("entry " + index + " cannot allocate id " + nextSlot);
+    return ids.next();
+  }
+
+  /** The ids of one log entry; shared by the requests of a batch. */
+  private static final class Ids {
+    private final long index;
+    private int nextSlot;
+
+    Ids(long index) {
+      this.index = index;
     }
-    return (index << 8) | nextSlot++;
+
+    long next() {
+      if (index < 0 || nextSlot >= SLOTS_PER_ENTRY) {
+        throw new IllegalStateException("entry " + index + " cannot allocate id " + nextSlot);
+      }
+      return (index << 8) | nextSlot++;
+    }
   }
 }

@@ -23,6 +23,8 @@ public final class Txn implements AutoCloseable {
   private final ReadOptions readOptions;
   private final Runnable release;
   private final TreeMap<byte[], byte[]> writes = new TreeMap<>(Arrays::compareUnsigned);
+  /** (key, value before the write or null) for every write, so a batch can undo one request. */
+  private final List<Map.Entry<byte[], byte[]>> undo = new ArrayList<>();
 
   Txn(RocksDB db, ReadOptions readOptions, Runnable release) {
     this.db = db;
@@ -44,16 +46,38 @@ public final class Txn implements AutoCloseable {
   }
 
   public void put(byte[] key, byte[] value) {
-    writes.put(key, value);
+    remember(key, writes.put(key, value));
   }
 
   public void delete(byte[] key) {
-    writes.put(key, TOMBSTONE);
+    remember(key, writes.put(key, TOMBSTONE));
+  }
+
+  private void remember(byte[] key, byte[] previous) {
+    undo.add(new java.util.AbstractMap.SimpleEntry<>(key, previous));
   }
 
   /** Forgets every write: a failed operation leaves nothing behind. */
   public void discard() {
     writes.clear();
+    undo.clear();
+  }
+
+  /** A point to roll back to: the writes made so far. */
+  public int mark() {
+    return undo.size();
+  }
+
+  /** Undoes every write made after {@code mark}, newest first. */
+  public void rollback(int mark) {
+    for (int i = undo.size() - 1; i >= mark; i--) {
+      Map.Entry<byte[], byte[]> u = undo.remove(i);
+      if (u.getValue() == null) {
+        writes.remove(u.getKey());
+      } else {
+        writes.put(u.getKey(), u.getValue());
+      }
+    }
   }
 
   public boolean hasWrites() {

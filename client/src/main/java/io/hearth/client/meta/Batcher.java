@@ -1,0 +1,119 @@
+package io.hearth.client.meta;
+
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.MetaBatch;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Group commit for one kind of call (writes or reads). A call leaves at once while fewer than
+ * {@code inFlightMax} sends are under way, so a lone caller pays no added latency; calls that
+ * arrive while the pipe is full wait, and leave together as one {@link MetaBatch} (one Raft entry,
+ * one RPC, one retry-cache slot) when a send returns. Many threads then share the cost of a round
+ * trip instead of queueing one entry each.
+ *
+ * <p>Order: calls leave in the order they were submitted, within a batch and across batches.
+ *
+ * <p>Bounds: at most {@link Limits#BATCH_REQUESTS_MAX} calls a batch, at most {@link
+ * #QUEUE_MAX} waiting (more fail at once with EAGAIN). Thread-safe.
+ */
+final class Batcher {
+  static final int QUEUE_MAX = 8192;
+
+  private record Pending(MetaRequest request, CompletableFuture<MetaReply> reply) {}
+
+  private final int inFlightMax;
+  private final Function<MetaRequest, CompletableFuture<MetaReply>> send;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int inFlight;
+
+  /**
+   * @param send sends one request (a single call or a batch) and completes with its reply, or fails
+   *     with a HearthException
+   */
+  Batcher(int inFlightMax, Function<MetaRequest, CompletableFuture<MetaReply>> send) {
+    this.inFlightMax = inFlightMax;
+    this.send = send;
+  }
+
+  CompletableFuture<MetaReply> submit(MetaRequest request) {
+    Pending p = new Pending(request, new CompletableFuture<>());
+    List<Pending> now;
+    synchronized (this) {
+      if (queue.size() >= QUEUE_MAX) {
+        return CompletableFuture.failedFuture(
+            new HearthException(Errno.EAGAIN, QUEUE_MAX + " calls already waiting for the meta group"));
+      }
+      queue.add(p);
+      if (inFlight >= inFlightMax) {
+        return p.reply();
+      }
+      inFlight++;
+      now = drain();
+    }
+    dispatch(now);
+    return p.reply();
+  }
+
+  private List<Pending> drain() {
+    List<Pending> out = new ArrayList<>(Math.min(queue.size(), Limits.BATCH_REQUESTS_MAX));
+    while (!queue.isEmpty() && out.size() < Limits.BATCH_REQUESTS_MAX) {
+      out.add(queue.poll());
+    }
+    return out;
+  }
+
+  private void dispatch(List<Pending> group) {
+    if (group.size() == 1) {
+      Pending p = group.get(0);
+      send.apply(p.request())
+          .whenComplete(
+              (r, t) -> {
+                sendNext();
+                complete(p, r, t);
+              });
+      return;
+    }
+    MetaBatch.Builder b = MetaBatch.newBuilder();
+    for (Pending p : group) {
+      b.addRequests(p.request());
+    }
+    send.apply(MetaRequest.newBuilder().setBatch(b).build())
+        .whenComplete(
+            (r, t) -> {
+              sendNext();
+              for (int i = 0; i < group.size(); i++) {
+                complete(group.get(i), t == null ? r.getBatch().getReplies(i) : null, t);
+              }
+            });
+  }
+
+  private void sendNext() {
+    List<Pending> next;
+    synchronized (this) {
+      if (queue.isEmpty()) {
+        inFlight--;
+        return;
+      }
+      next = drain();
+    }
+    dispatch(next);
+  }
+
+  private static void complete(Pending p, MetaReply r, Throwable t) {
+    if (t != null) {
+      p.reply().completeExceptionally(t);
+    } else if (r.getErrno() != 0) {
+      p.reply().completeExceptionally(new HearthException(Errno.of(r.getErrno()), r.getError()));
+    } else {
+      p.reply().complete(r);
+    }
+  }
+}
