@@ -85,6 +85,10 @@ public final class TestFs {
     assertEquals(expected, errnoOf(c));
   }
 
+  public static void assertErrno(Errno expected, Call c, String why) {
+    assertEquals(expected, errnoOf(c), why);
+  }
+
   public static Loc loc(String path) {
     return locAt(0, path);
   }
