@@ -173,8 +173,12 @@ public final class TestFs {
     return symlink(target.getBytes(StandardCharsets.UTF_8), p);
   }
 
+  public String readlink(Loc l) throws HearthException {
+    return send(MetaRequest.newBuilder().setReadlink(ReadlinkReq.newBuilder().setLoc(l))).getData().toStringUtf8();
+  }
+
   public String readlink(String p) throws HearthException {
-    return send(MetaRequest.newBuilder().setReadlink(ReadlinkReq.newBuilder().setLoc(loc(p)))).getData().toStringUtf8();
+    return readlink(loc(p));
   }
 
   public void access(String p, int mask) throws HearthException {
@@ -218,9 +222,13 @@ public final class TestFs {
         .setName(ByteString.copyFromUtf8(name)).setValue(ByteString.copyFrom(value)).setFlags(flags)));
   }
 
-  public byte[] getxattr(String p, String name) throws HearthException {
-    return send(MetaRequest.newBuilder().setGetxattr(GetxattrReq.newBuilder().setLoc(loc(p))
+  public byte[] getxattr(Loc l, String name) throws HearthException {
+    return send(MetaRequest.newBuilder().setGetxattr(GetxattrReq.newBuilder().setLoc(l)
         .setName(ByteString.copyFromUtf8(name)))).getData().toByteArray();
+  }
+
+  public byte[] getxattr(String p, String name) throws HearthException {
+    return getxattr(loc(p), name);
   }
 
   public List<String> listxattr(Loc l) throws HearthException {
