@@ -1,7 +1,6 @@
 package io.hearth.server.meta;
 
 import static io.hearth.server.meta.TestFs.assertErrno;
-import static io.hearth.server.meta.TestFs.loc;
 import static io.hearth.server.meta.TestFs.locAt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
+import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.Attr;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -212,10 +212,10 @@ class NamespaceSemanticsTest extends SemanticsBase {
     root.create("f", 0644);
     root.mkdir("many", 0755);
     int links = 1;
-    for (; links < io.hearth.protocol.Limits.LINK_MAX; links++) {
+    for (; links < Limits.LINK_MAX; links++) {
       root.link("f", "many/" + links);
     }
-    assertEquals(io.hearth.protocol.Limits.LINK_MAX, root.stat("f").getNlink());
+    assertEquals(Limits.LINK_MAX, root.stat("f").getNlink());
     assertErrno(Errno.EMLINK, () -> root.link("f", "one-more"));
   }
 

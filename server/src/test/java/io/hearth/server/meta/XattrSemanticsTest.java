@@ -6,9 +6,12 @@ import static io.hearth.server.meta.TestFs.locAt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.protobuf.ByteString;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.SetxattrReq;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -90,9 +93,8 @@ class XattrSemanticsTest extends SemanticsBase {
     root.mknod("p", FileMode.S_IFIFO | 0666, 0);
     long link = root.lstat("l").getIno();
     // a Loc naming the symlink itself, as FUSE passes it
-    assertErrno(Errno.EPERM, () -> root.send(io.hearth.protocol.meta.MetaRequest.newBuilder().setSetxattr(
-        io.hearth.protocol.meta.SetxattrReq.newBuilder().setLoc(locAt(link, ""))
-            .setName(com.google.protobuf.ByteString.copyFromUtf8("user.x")))));
+    assertErrno(Errno.EPERM, () -> root.send(MetaRequest.newBuilder().setSetxattr(
+        SetxattrReq.newBuilder().setLoc(locAt(link, "")).setName(ByteString.copyFromUtf8("user.x")))));
     assertErrno(Errno.EPERM, () -> root.setxattr("p", "user.x", V, 0));
     assertErrno(Errno.ENODATA, () -> root.getxattr("p", "user.x"));
     root.setxattr("p", "trusted.x", V, 0);

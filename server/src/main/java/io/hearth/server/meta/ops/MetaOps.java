@@ -4,6 +4,7 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.server.meta.store.InodeRecord;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -57,6 +58,11 @@ public final class MetaOps {
 
   public static MetaReply error(HearthException e) {
     return MetaReply.newBuilder().setErrno(e.errno().code()).setError(e.detail()).build();
+  }
+
+  /** The reply of an op that answers with the inode's attributes. */
+  public static MetaReply attr(InodeRecord r) {
+    return MetaReply.newBuilder().setAttr(r.toAttr()).build();
   }
 
   public static MetaReply ok() {
