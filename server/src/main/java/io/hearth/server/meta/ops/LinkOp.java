@@ -23,10 +23,8 @@ final class LinkOp implements MetaOp {
     CreateChecks.checkLinkCount(node);
     node.nlink++;
     node.ctimeNs = ctx.nowNs();
-    Namespace.save(ctx.txn(), node);
-    Namespace.addName(ctx, parent, r.name(), node);
-    Namespace.save(ctx.txn(), parent);
-    return MetaReply.newBuilder().setAttr(node.toAttr()).build();
+    Namespace.saveLinked(ctx, parent, r.name(), node);
+    return MetaOps.attr(node);
   }
 
   @Override

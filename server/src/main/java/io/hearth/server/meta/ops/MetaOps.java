@@ -6,6 +6,7 @@ import io.hearth.protocol.meta.MetaBatch;
 import io.hearth.protocol.meta.MetaBatchReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.server.meta.store.InodeRecord;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -90,6 +91,11 @@ public final class MetaOps {
 
   public static MetaReply error(HearthException e) {
     return MetaReply.newBuilder().setErrno(e.errno().code()).setError(e.detail()).build();
+  }
+
+  /** The reply of an op that answers with the inode's attributes. */
+  public static MetaReply attr(InodeRecord r) {
+    return MetaReply.newBuilder().setAttr(r.toAttr()).build();
   }
 
   public static MetaReply ok() {

@@ -16,11 +16,9 @@ final class MkdirOp implements MetaOp {
     CreateChecks.checkLinkCount(parent);
     int mode = FileMode.S_IFDIR | (m.getMode() & FileMode.PERM_MASK);
     InodeRecord dir = Namespace.newInode(ctx, parent, mode, 0);
-    Namespace.save(ctx.txn(), dir);
     parent.nlink++;
-    Namespace.addName(ctx, parent, r.name(), dir);
-    Namespace.save(ctx.txn(), parent);
-    return MetaReply.newBuilder().setAttr(dir.toAttr()).build();
+    Namespace.saveLinked(ctx, parent, r.name(), dir);
+    return MetaOps.attr(dir);
   }
 
   @Override

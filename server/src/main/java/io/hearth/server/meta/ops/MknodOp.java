@@ -35,10 +35,8 @@ final class MknodOp implements MetaOp {
     }
     InodeRecord node =
         Namespace.newInode(ctx, parent, type | (m.getMode() & FileMode.PERM_MASK), device ? m.getRdev() : 0);
-    Namespace.save(ctx.txn(), node);
-    Namespace.addName(ctx, parent, r.name(), node);
-    Namespace.save(ctx.txn(), parent);
-    return MetaReply.newBuilder().setAttr(node.toAttr()).build();
+    Namespace.saveLinked(ctx, parent, r.name(), node);
+    return MetaOps.attr(node);
   }
 
   @Override

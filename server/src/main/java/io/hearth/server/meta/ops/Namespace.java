@@ -117,6 +117,13 @@ public final class Namespace {
     touchDir(ctx, parent);
   }
 
+  /** Saves a new or newly linked {@code node} under {@code name} in {@code parent}, and both. */
+  public static void saveLinked(OpContext ctx, InodeRecord parent, byte[] name, InodeRecord node) {
+    save(ctx.txn(), node);
+    addName(ctx, parent, name, node);
+    save(ctx.txn(), parent);
+  }
+
   /** Removes {@code name} from {@code parent}; the caller saves {@code parent}. */
   public static void removeName(OpContext ctx, InodeRecord parent, byte[] name) {
     Dentry d = entry(ctx.txn(), parent.ino, name);

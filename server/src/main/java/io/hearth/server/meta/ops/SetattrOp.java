@@ -26,7 +26,7 @@ final class SetattrOp implements MetaOp {
     boolean atime = s.getAtime().getHow() != TimeHow.TIME_OMIT;
     boolean mtime = s.getMtime().getHow() != TimeHow.TIME_OMIT;
     if (!s.hasSize() && !s.hasUid() && !s.hasGid() && !s.hasMode() && !atime && !mtime) {
-      return MetaReply.newBuilder().setAttr(node.toAttr()).build();
+      return MetaOps.attr(node);
     }
     Caller c = ctx.caller();
     if (s.hasSize()) {
@@ -68,7 +68,7 @@ final class SetattrOp implements MetaOp {
     }
     node.ctimeNs = now;
     Namespace.save(ctx.txn(), node);
-    return MetaReply.newBuilder().setAttr(node.toAttr()).build();
+    return MetaOps.attr(node);
   }
 
   private static void checkTruncate(Caller c, InodeRecord node, long size) throws HearthException {

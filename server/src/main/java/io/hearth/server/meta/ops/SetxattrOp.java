@@ -7,7 +7,6 @@ import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.SetxattrReq;
 import io.hearth.server.meta.store.InodeRecord;
-import io.hearth.server.meta.store.KeySchema;
 
 /**
  * setxattr (XATTR_CREATE=1: fail if present, XATTR_REPLACE=2: fail if absent). The inode's ctime
@@ -24,15 +23,15 @@ final class SetxattrOp implements MetaOp {
     if ((s.getFlags() & ~(CREATE | REPLACE)) != 0) {
       throw new HearthException(Errno.EINVAL, "setxattr flags " + s.getFlags());
     }
-    byte[] name = s.getName().toByteArray();
-    Xattrs.Space space = Xattrs.check(name);
+    // Linux checks the name, then the size, before it looks at the file
+    Xattrs.check(s.getName().toByteArray());
     if (s.getValue().size() > Limits.XATTR_VALUE_MAX_BYTES) {
       throw new HearthException(Errno.E2BIG, "xattr value of " + s.getValue().size() + " bytes");
     }
-    InodeRecord node = Resolver.existing(ctx, s.getLoc(), true);
-    Xattrs.checkAccess(ctx, node, space, true);
-    byte[] key = KeySchema.xattr(node.ino, name);
-    byte[] old = ctx.txn().get(key);
+    Xattrs.Target t = Xattrs.target(ctx, s.getLoc(), s.getName(), true);
+    InodeRecord node = t.node();
+    int nameBytes = t.name().length;
+    byte[] old = ctx.txn().get(t.key());
     if (old != null && (s.getFlags() & CREATE) != 0) {
       throw new HearthException(Errno.EEXIST, "xattr exists");
     }
@@ -40,14 +39,13 @@ final class SetxattrOp implements MetaOp {
       throw new HearthException(Errno.ENODATA, "no such xattr");
     }
     long total = Xattrs.totalBytes(ctx.txn(), node.ino)
-        - (old == null ? 0 : name.length + old.length)
-        + name.length + s.getValue().size();
+        - (old == null ? 0 : nameBytes + old.length)
+        + nameBytes + s.getValue().size();
     if (total > Limits.XATTR_TOTAL_MAX_BYTES) {
       throw new HearthException(Errno.ENOSPC, "xattrs of inode " + node.ino + " would hold " + total + " bytes");
     }
-    ctx.txn().put(key, s.getValue().toByteArray());
-    node.ctimeNs = ctx.nowNs();
-    Namespace.save(ctx.txn(), node);
+    ctx.txn().put(t.key(), s.getValue().toByteArray());
+    Xattrs.touch(ctx, node);
     return MetaOps.ok();
   }
 

@@ -34,10 +34,8 @@ final class SymlinkOp implements MetaOp {
     InodeRecord link = Namespace.newInode(ctx, parent, FileMode.S_IFLNK | 0777, 0);
     link.target = target;
     link.size = target.length;
-    Namespace.save(ctx.txn(), link);
-    Namespace.addName(ctx, parent, r.name(), link);
-    Namespace.save(ctx.txn(), parent);
-    return MetaReply.newBuilder().setAttr(link.toAttr()).build();
+    Namespace.saveLinked(ctx, parent, r.name(), link);
+    return MetaOps.attr(link);
   }
 
   @Override

@@ -1,9 +1,11 @@
 package io.hearth.server.meta.ops;
 
+import com.google.protobuf.ByteString;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.Loc;
 import io.hearth.server.meta.store.InodeRecord;
 import io.hearth.server.meta.store.KeySchema;
 import io.hearth.server.meta.store.Txn;
@@ -79,6 +81,23 @@ final class Xattrs {
     }
     Permissions.check(ctx.caller(), node, write ? Permissions.W : Permissions.R,
         write ? "cannot write attributes" : "cannot read attributes");
+  }
+
+  /** The inode and key an xattr request names, checked as a read or a write of it. */
+  record Target(InodeRecord node, byte[] name, byte[] key) {}
+
+  static Target target(OpContext ctx, Loc loc, ByteString name, boolean write) throws HearthException {
+    byte[] n = name.toByteArray();
+    Space space = check(n);
+    InodeRecord node = Resolver.existing(ctx, loc, true);
+    checkAccess(ctx, node, space, write);
+    return new Target(node, n, KeySchema.xattr(node.ino, n));
+  }
+
+  /** A change of attributes is a change of the inode: its ctime moves. */
+  static void touch(OpContext ctx, InodeRecord node) {
+    node.ctimeNs = ctx.nowNs();
+    Namespace.save(ctx.txn(), node);
   }
 
   static boolean isTrusted(byte[] name) {
