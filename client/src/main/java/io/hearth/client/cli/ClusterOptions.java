@@ -1,0 +1,38 @@
+package io.hearth.client.cli;
+
+import io.hearth.client.ClusterSpec;
+import io.hearth.protocol.HearthException;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** The options every client command takes: where the cluster is, how long to wait, --help. */
+final class ClusterOptions {
+  @Option(
+      names = "--cluster",
+      paramLabel = "HOST:PORT,...",
+      description = "The cluster's servers; any one that answers is enough. Default: $HEARTH_CLUSTER.")
+  String cluster;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description = "Give up when the cluster has not answered within this many seconds (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  /** The cluster to talk to; a missing or malformed spec is a usage error. */
+  ClusterSpec spec(CommandLine cl) {
+    if (timeoutSeconds <= 0) {
+      throw new ParameterException(cl, "--timeout must be a positive number of seconds");
+    }
+    try {
+      return ClusterSpec.fromFlagOrEnv(cluster);
+    } catch (HearthException e) {
+      throw new ParameterException(cl, "--cluster: " + e.detail());
+    }
+  }
+}
