@@ -181,11 +181,17 @@ public record ClusterStatus(List<Member> members, String leaderId) {
     }
   }
 
+  /** The innermost cause says most ("Connection refused: /127.0.0.1:9862"); gRPC's wrapper less. */
   private static String reason(Throwable t) {
-    while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException || t.getMessage() == null)) {
-      t = t.getCause();
+    String m = null;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        m = c.getMessage();
+      }
     }
-    String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    if (m == null) {
+      m = t.getClass().getSimpleName();
+    }
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
   }
