@@ -142,15 +142,29 @@ abstract class FsSubcommand implements Callable<Integer> {
     }
   }
 
+  interface PairOp {
+    void apply(String source, String dest) throws HearthException;
+  }
+
   /**
-   * For mv and ln: the new name of each source. {@code SRC DEST} names DEST itself unless it is a
-   * directory; {@code SRC... DIR} puts each source's last name into DIR, which must be a directory.
+   * For mv and ln, whose last operand is the destination: {@code SRC DEST} names DEST itself unless
+   * it is a directory; {@code SRC... DIR} puts each source's last name into DIR, which must be a
+   * directory. A failure is reported as "SRC -> DEST" and the next source is tried.
    */
-  List<String> destinations(HearthClient c, List<String> sources, String dest) throws HearthException {
+  void eachIntoDestination(HearthClient c, List<String> operands, PairOp op) throws HearthException {
+    List<String> sources = operands.subList(0, operands.size() - 1);
+    String dest = operands.getLast();
     boolean intoDir = isDir(c, dest);
     if (!intoDir && sources.size() > 1) {
       throw new HearthException(Errno.ENOTDIR, "target '" + dest + "' is not a directory");
     }
-    return sources.stream().map(s -> intoDir ? PathNames.child(dest, PathNames.basename(s)) : dest).toList();
+    for (String source : sources) {
+      String target = intoDir ? PathNames.child(dest, PathNames.basename(source)) : dest;
+      try {
+        op.apply(source, target);
+      } catch (HearthException e) {
+        fail(source + " -> " + target, e);
+      }
+    }
   }
 }

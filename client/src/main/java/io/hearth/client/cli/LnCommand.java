@@ -22,19 +22,15 @@ final class LnCommand extends FsSubcommand {
 
   @Override
   void run(HearthClient c) throws HearthException {
-    List<String> targets = operands.subList(0, operands.size() - 1);
-    List<String> links = destinations(c, targets, operands.getLast());
-    for (int i = 0; i < targets.size(); i++) {
-      String target = targets.get(i);
-      forEach(
-          List.of(links.get(i)),
-          link -> {
-            if (symbolic) {
-              c.symlink(target, link);
-            } else {
-              c.link(target, link);
-            }
-          });
-    }
+    eachIntoDestination(
+        c,
+        operands,
+        (target, link) -> {
+          if (symbolic) {
+            c.symlink(target, link);
+          } else {
+            c.link(target, link);
+          }
+        });
   }
 }

@@ -19,12 +19,7 @@ final class MvCommand extends FsSubcommand {
 
   @Override
   void run(HearthClient c) throws HearthException {
-    List<String> sources = operands.subList(0, operands.size() - 1);
-    List<String> targets = destinations(c, sources, operands.getLast());
     int flags = noClobber ? HearthClient.RENAME_NOREPLACE : 0;
-    for (int i = 0; i < sources.size(); i++) {
-      String target = targets.get(i);
-      forEach(List.of(sources.get(i)), s -> c.rename(s, target, flags));
-    }
+    eachIntoDestination(c, operands, (source, dest) -> c.rename(source, dest, flags));
   }
 }
