@@ -6,7 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** The options every client command takes: where the cluster is, how long to wait, --help. */
+/** The options every client command takes: where the cluster is, and --help. */
 final class ClusterOptions {
   @Option(
       names = "--cluster",
@@ -14,21 +14,11 @@ final class ClusterOptions {
       description = "The cluster's servers; any one that answers is enough. Default: $HEARTH_CLUSTER.")
   String cluster;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "SECONDS",
-      defaultValue = "30",
-      description = "Give up when the cluster has not answered within this many seconds (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
-
   @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
   boolean help;
 
   /** The cluster to talk to; a missing or malformed spec is a usage error. */
   ClusterSpec spec(CommandLine cl) {
-    if (timeoutSeconds <= 0) {
-      throw new ParameterException(cl, "--timeout must be a positive number of seconds");
-    }
     try {
       return ClusterSpec.fromFlagOrEnv(cluster);
     } catch (HearthException e) {

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -34,6 +35,13 @@ abstract class FsSubcommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ClusterOptions cluster;
 
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description = "Give up when the cluster has not answered within this many seconds (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
   PrintWriter out;
   PrintWriter err;
   private volatile boolean failed;
@@ -50,6 +58,9 @@ abstract class FsSubcommand implements Callable<Integer> {
     out = spec.commandLine().getOut();
     err = spec.commandLine().getErr();
     ClusterSpec where = cluster.spec(spec.commandLine());
+    if (timeoutSeconds <= 0) {
+      throw usage("--timeout must be a positive number of seconds");
+    }
     check();
     HearthClient c = HearthClient.connect(where);
     FutureTask<Void> body =
@@ -60,14 +71,14 @@ abstract class FsSubcommand implements Callable<Integer> {
             });
     Thread.ofVirtual().name("hearth-fs").start(body);
     try {
-      body.get(cluster.timeoutSeconds, TimeUnit.SECONDS);
+      body.get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       fail(
           null,
           new HearthException(
               Errno.ETIMEDOUT,
               "no answer from the cluster within "
-                  + cluster.timeoutSeconds
+                  + timeoutSeconds
                   + " s; check it with 'hearth admin status'"));
       abandoned = true;
     } catch (ExecutionException e) {

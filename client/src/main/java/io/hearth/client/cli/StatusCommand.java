@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(
@@ -32,6 +33,9 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ClusterSpec where = cluster.spec(spec.commandLine());
+    if (memberTimeoutMs <= 0) {
+      throw new ParameterException(spec.commandLine(), "--member-timeout must be a positive number of milliseconds");
+    }
     ClusterStatus s = ClusterStatus.gather(where, Duration.ofMillis(memberTimeoutMs));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
