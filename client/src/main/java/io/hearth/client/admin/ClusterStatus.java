@@ -33,8 +33,8 @@ import org.apache.ratis.util.TimeDuration;
  * membership until one answers (the spec may give addresses only, and its ids are then
  * placeholders); then every real member is asked, in parallel, for its role, term and log indexes
  * through the Ratis admin API. Nothing is retried and every question has the given timeout, so
- * gathering ends within about two timeouts (membership, then members) however many servers are down.
- * A member that does not answer in time is listed as unreachable with the reason.
+ * gathering ends within about two timeouts (membership, then members) however many servers are
+ * down. A member that does not answer in time is listed as unreachable with the reason.
  *
  * <p>The result is a value: it does not change after gathering and holds no connection.
  */
@@ -92,7 +92,8 @@ public record ClusterStatus(List<Member> members, String leaderId) {
       if (peers == null) {
         List<Member> down = new ArrayList<>();
         for (ClusterSpec.Member m : spec.members()) {
-          down.add(Member.unreachable(m.id() != null ? m.id() : m.address(), m.address(), "no answer"));
+          down.add(
+              Member.unreachable(m.id() != null ? m.id() : m.address(), m.address(), "no answer"));
         }
         return new ClusterStatus(down, null);
       }
@@ -124,7 +125,8 @@ public record ClusterStatus(List<Member> members, String leaderId) {
       CompletableFuture<GroupInfoReply> f =
           CompletableFuture.supplyAsync(() -> info(client, named, p), pool);
       try {
-        return List.copyOf(f.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS).getGroup().getPeers());
+        return List.copyOf(
+            f.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS).getGroup().getPeers());
       } catch (ExecutionException | TimeoutException e) {
         f.cancel(true);
       } catch (InterruptedException e) {
@@ -175,7 +177,8 @@ public record ClusterStatus(List<Member> members, String leaderId) {
       return f.get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(true);
-      return Member.unreachable(id, p.getAddress(), "no answer within " + timeout.toMillis() + " ms");
+      return Member.unreachable(
+          id, p.getAddress(), "no answer within " + timeout.toMillis() + " ms");
     } catch (ExecutionException e) {
       return Member.unreachable(id, p.getAddress(), reason(e.getCause()));
     } catch (InterruptedException e) {
@@ -199,7 +202,10 @@ public record ClusterStatus(List<Member> members, String leaderId) {
     return nl < 0 ? m : m.substring(0, nl);
   }
 
-  /** The leader with the highest term: a deposed leader cut off from the others may still say it leads. */
+  /**
+   * The leader with the highest term: a deposed leader cut off from the others may still say it
+   * leads.
+   */
   private static String leaderOf(List<Member> members) {
     return members.stream()
         .filter(Member::isLeader)

@@ -6,7 +6,9 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "chmod", description = "Change the mode of files: octal (750) or symbolic (u+x,go-w, a=rX).")
+@Command(
+    name = "chmod",
+    description = "Change the mode of files: octal (750) or symbolic (u+x,go-w, a=rX).")
 final class ChmodCommand extends FsSubcommand {
   @Parameters(index = "0", paramLabel = "MODE")
   String mode;

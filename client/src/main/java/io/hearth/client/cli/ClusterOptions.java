@@ -11,7 +11,8 @@ final class ClusterOptions {
   @Option(
       names = "--cluster",
       paramLabel = "HOST:PORT,...",
-      description = "The cluster's servers; any one that answers is enough. Default: $HEARTH_CLUSTER.")
+      description =
+          "The cluster's servers; any one that answers is enough. Default: $HEARTH_CLUSTER.")
   String cluster;
 
   @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")

@@ -6,12 +6,18 @@ import io.hearth.protocol.HearthException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "df", description = "Show the cluster's capacity and use, as df(1) shows a file system.")
+@Command(
+    name = "df",
+    description = "Show the cluster's capacity and use, as df(1) shows a file system.")
 final class DfCommand extends FsSubcommand {
-  @Option(names = {"-h", "--human-readable"}, description = "Sizes in powers of 1024 (K, M, G...).")
+  @Option(
+      names = {"-h", "--human-readable"},
+      description = "Sizes in powers of 1024 (K, M, G...).")
   boolean human;
 
-  @Option(names = {"-i", "--inodes"}, description = "Inodes instead of blocks.")
+  @Option(
+      names = {"-i", "--inodes"},
+      description = "Inodes instead of blocks.")
   boolean inodes;
 
   private static final String ROW = "%-14s %10s %10s %10s %4s %s%n";
@@ -22,14 +28,29 @@ final class DfCommand extends FsSubcommand {
     if (inodes) {
       long used = s.files() - s.filesFree();
       out.printf(ROW, "Filesystem", "Inodes", "IUsed", "IFree", "IUse%", "Mounted on");
-      out.printf(ROW, "hearth", num(s.files()), num(used), num(s.filesFree()), percent(used, s.filesFree()), "/");
+      out.printf(
+          ROW,
+          "hearth",
+          num(s.files()),
+          num(used),
+          num(s.filesFree()),
+          percent(used, s.filesFree()),
+          "/");
       return;
     }
     long bs = s.blockSize();
     long used = (s.blocks() - s.blocksFree()) * bs;
     long avail = s.blocksAvail() * bs;
-    out.printf(ROW, "Filesystem", human ? "Size" : "1K-blocks", "Used", "Available", "Use%", "Mounted on");
-    out.printf(ROW, "hearth", bytes(s.blocks() * bs), bytes(used), bytes(avail), percent(used, avail), "/");
+    out.printf(
+        ROW, "Filesystem", human ? "Size" : "1K-blocks", "Used", "Available", "Use%", "Mounted on");
+    out.printf(
+        ROW,
+        "hearth",
+        bytes(s.blocks() * bs),
+        bytes(used),
+        bytes(avail),
+        percent(used, avail),
+        "/");
   }
 
   private String num(long n) {
@@ -57,6 +78,9 @@ final class DfCommand extends FsSubcommand {
       v /= unit;
       i++;
     }
-    return (v < 10 ? String.format(java.util.Locale.ROOT, "%.1f", Math.ceil(v * 10) / 10) : Long.toString((long) Math.ceil(v))) + suffixes.charAt(i);
+    return (v < 10
+            ? String.format(java.util.Locale.ROOT, "%.1f", Math.ceil(v * 10) / 10)
+            : Long.toString((long) Math.ceil(v)))
+        + suffixes.charAt(i);
   }
 }

@@ -11,17 +11,23 @@ import java.util.Locale;
 
 /** How ls and stat print attributes, as coreutils does in the C locale. */
 final class Formats {
-  private static final DateTimeFormatter RECENT = DateTimeFormatter.ofPattern("MMM ppd HH:mm", Locale.ROOT);
-  private static final DateTimeFormatter OLD = DateTimeFormatter.ofPattern("MMM ppd  yyyy", Locale.ROOT);
+  private static final DateTimeFormatter RECENT =
+      DateTimeFormatter.ofPattern("MMM ppd HH:mm", Locale.ROOT);
+  private static final DateTimeFormatter OLD =
+      DateTimeFormatter.ofPattern("MMM ppd  yyyy", Locale.ROOT);
   private static final DateTimeFormatter FULL =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSSSS Z", Locale.ROOT);
-  /** ls shows the year instead of the time for files older than about six months (or in the future). */
+
+  /**
+   * ls shows the year instead of the time for files older than about six months (or in the future).
+   */
   private static final Duration RECENT_MAX = Duration.ofSeconds(31556952 / 2);
 
   private Formats() {}
 
   static Instant instant(long ns) {
-    return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
+    return Instant.ofEpochSecond(
+        Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
   }
 
   /** ls -l's time column. */

@@ -25,12 +25,13 @@ import picocli.CommandLine.Spec;
  * within the --timeout deadline, and reports failures the way coreutils does, one line per failed
  * path ({@code hearth fs mkdir: /a: EEXIST (File exists)}), going on with the other paths.
  *
- * <p>The body runs on its own (virtual) thread so that a cluster that never answers cannot hold
- * the command past its deadline: on timeout the client is closed, which fails whatever is pending.
+ * <p>The body runs on its own (virtual) thread so that a cluster that never answers cannot hold the
+ * command past its deadline: on timeout the client is closed, which fails whatever is pending.
  */
 abstract class FsSubcommand implements Callable<Integer> {
   /** Errnos about the cluster rather than the path: their detail says what to check. */
-  private static final Set<Errno> DETAILED = EnumSet.of(Errno.EIO, Errno.ETIMEDOUT, Errno.EHOSTUNREACH);
+  private static final Set<Errno> DETAILED =
+      EnumSet.of(Errno.EIO, Errno.ETIMEDOUT, Errno.EHOSTUNREACH);
 
   @Spec CommandSpec spec;
   @Mixin ClusterOptions cluster;
@@ -39,7 +40,8 @@ abstract class FsSubcommand implements Callable<Integer> {
       names = "--timeout",
       paramLabel = "SECONDS",
       defaultValue = "30",
-      description = "Give up when the cluster has not answered within this many seconds (default: ${DEFAULT-VALUE}).")
+      description =
+          "Give up when the cluster has not answered within this many seconds (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
   PrintWriter out;
@@ -141,7 +143,9 @@ abstract class FsSubcommand implements Callable<Integer> {
     }
   }
 
-  /** True when {@code path} names a directory (following symlinks); false when it does not exist. */
+  /**
+   * True when {@code path} names a directory (following symlinks); false when it does not exist.
+   */
   static boolean isDir(HearthClient c, String path) throws HearthException {
     try {
       return c.stat(path).isDir();
@@ -162,7 +166,8 @@ abstract class FsSubcommand implements Callable<Integer> {
    * it is a directory; {@code SRC... DIR} puts each source's last name into DIR, which must be a
    * directory. A failure is reported as "SRC -> DEST" and the next source is tried.
    */
-  void eachIntoDestination(HearthClient c, List<String> operands, PairOp op) throws HearthException {
+  void eachIntoDestination(HearthClient c, List<String> operands, PairOp op)
+      throws HearthException {
     List<String> sources = operands.subList(0, operands.size() - 1);
     String dest = operands.getLast();
     boolean intoDir = isDir(c, dest);

@@ -17,16 +17,30 @@ import picocli.CommandLine.Parameters;
       "Output: '# file: FILE', one NAME or NAME=VALUE per line, then an empty line."
     })
 final class GetfattrCommand extends FsSubcommand {
-  @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Print this attribute's value only.")
+  @Option(
+      names = {"-n", "--name"},
+      paramLabel = "NAME",
+      description = "Print this attribute's value only.")
   String name;
 
-  @Option(names = {"-d", "--dump"}, description = "Print values as well as names.")
+  @Option(
+      names = {"-d", "--dump"},
+      description = "Print values as well as names.")
   boolean dump;
 
-  @Option(names = {"-m", "--match"}, paramLabel = "PATTERN", defaultValue = "^user\\.", description = "Only names matching this regular expression (default: ${DEFAULT-VALUE}; '-' for all).")
+  @Option(
+      names = {"-m", "--match"},
+      paramLabel = "PATTERN",
+      defaultValue = "^user\\.",
+      description =
+          "Only names matching this regular expression (default: ${DEFAULT-VALUE}; '-' for all).")
   String match;
 
-  @Option(names = {"-e", "--encoding"}, paramLabel = "ENC", defaultValue = "AUTO", description = "Values as text, hex or base64 (default: text when printable, else base64).")
+  @Option(
+      names = {"-e", "--encoding"},
+      paramLabel = "ENC",
+      defaultValue = "AUTO",
+      description = "Values as text, hex or base64 (default: text when printable, else base64).")
   XattrValues.Encoding encoding;
 
   @Parameters(arity = "1..*", paramLabel = "FILE")

@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
       "Hard links by default; with -s, TARGET is stored as the link's text, as given."
     })
 final class LnCommand extends FsSubcommand {
-  @Option(names = {"-s", "--symbolic"}, description = "Make symbolic links instead of hard links.")
+  @Option(
+      names = {"-s", "--symbolic"},
+      description = "Make symbolic links instead of hard links.")
   boolean symbolic;
 
   @Parameters(arity = "2..*", paramLabel = "TARGET... LINK_NAME|DIRECTORY")

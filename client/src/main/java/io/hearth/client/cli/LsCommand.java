@@ -25,10 +25,14 @@ final class LsCommand extends FsSubcommand {
   @Option(names = "-l", description = "Long listing: mode, links, uid, gid, size, mtime, name.")
   boolean longFormat;
 
-  @Option(names = {"-a", "--all"}, description = "Include the . and .. entries.")
+  @Option(
+      names = {"-a", "--all"},
+      description = "Include the . and .. entries.")
   boolean all;
 
-  @Option(names = {"-d", "--directory"}, description = "List directories themselves, not their contents.")
+  @Option(
+      names = {"-d", "--directory"},
+      description = "List directories themselves, not their contents.")
   boolean directory;
 
   @Parameters(arity = "0..*", paramLabel = "FILE", description = "Default: /.")
@@ -37,7 +41,8 @@ final class LsCommand extends FsSubcommand {
   private record Row(String name, Stat stat, String path) {}
 
   private static final Comparator<Row> BY_NAME =
-      Comparator.comparing(r -> r.name().getBytes(java.nio.charset.StandardCharsets.UTF_8), Arrays::compare);
+      Comparator.comparing(
+          r -> r.name().getBytes(java.nio.charset.StandardCharsets.UTF_8), Arrays::compare);
 
   private final Instant now = Instant.now();
   private final ZoneId zone = ZoneId.systemDefault();
@@ -99,7 +104,15 @@ final class LsCommand extends FsSubcommand {
       Stat s = r.stat();
       String name = s.isSymlink() ? r.name() + " -> " + c.readlink(r.path()) : r.name();
       out.printf(
-          "%s %" + linksWidth + "d %-" + uidWidth + "d %-" + gidWidth + "d %" + sizeWidth + "s %s %s%n",
+          "%s %"
+              + linksWidth
+              + "d %-"
+              + uidWidth
+              + "d %-"
+              + gidWidth
+              + "d %"
+              + sizeWidth
+              + "s %s %s%n",
           FileMode.toString(s.mode()),
           s.nlink(),
           s.uid(),
@@ -111,7 +124,9 @@ final class LsCommand extends FsSubcommand {
   }
 
   private static String size(Row r) {
-    return Formats.isDevice(r.stat()) ? Formats.device(r.stat().rdev()) : Long.toString(r.stat().size());
+    return Formats.isDevice(r.stat())
+        ? Formats.device(r.stat().rdev())
+        : Long.toString(r.stat().size());
   }
 
   private static int width(List<Row> rows, java.util.function.Function<Row, String> f) {

@@ -10,10 +10,15 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "mkdir", description = "Create directories.")
 final class MkdirCommand extends FsSubcommand {
-  @Option(names = {"-p", "--parents"}, description = "Make parent directories as needed; no error if a directory exists.")
+  @Option(
+      names = {"-p", "--parents"},
+      description = "Make parent directories as needed; no error if a directory exists.")
   boolean parents;
 
-  @Option(names = {"-m", "--mode"}, paramLabel = "MODE", description = "Mode of the new directories (as chmod takes it), not a=rwx minus umask.")
+  @Option(
+      names = {"-m", "--mode"},
+      paramLabel = "MODE",
+      description = "Mode of the new directories (as chmod takes it), not a=rwx minus umask.")
   String mode;
 
   @Parameters(arity = "1..*", paramLabel = "DIRECTORY")

@@ -9,9 +9,14 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "mv",
-    description = {"Rename SOURCE to DEST, or move SOURCEs into DIRECTORY.", "Within one Hearth cluster a move is one atomic rename."})
+    description = {
+      "Rename SOURCE to DEST, or move SOURCEs into DIRECTORY.",
+      "Within one Hearth cluster a move is one atomic rename."
+    })
 final class MvCommand extends FsSubcommand {
-  @Option(names = {"-n", "--no-clobber"}, description = "Do not replace an existing file (fails with EEXIST).")
+  @Option(
+      names = {"-n", "--no-clobber"},
+      description = "Do not replace an existing file (fails with EEXIST).")
   boolean noClobber;
 
   @Parameters(arity = "2..*", paramLabel = "SOURCE... DEST")

@@ -10,12 +10,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "rm", description = "Remove files, or directories with -r. Symbolic links are removed, never followed.")
+@Command(
+    name = "rm",
+    description =
+        "Remove files, or directories with -r. Symbolic links are removed, never followed.")
 final class RmCommand extends FsSubcommand {
-  @Option(names = {"-r", "-R", "--recursive"}, description = "Remove directories and their contents.")
+  @Option(
+      names = {"-r", "-R", "--recursive"},
+      description = "Remove directories and their contents.")
   boolean recursive;
 
-  @Option(names = {"-f", "--force"}, description = "Ignore missing files; no error without operands.")
+  @Option(
+      names = {"-f", "--force"},
+      description = "Ignore missing files; no error without operands.")
   boolean force;
 
   @Parameters(arity = "0..*", paramLabel = "FILE")
@@ -52,13 +59,15 @@ final class RmCommand extends FsSubcommand {
       boolean isDir = e.type() == FileMode.S_IFDIR;
       forEach(
           List.of(PathNames.child(dir, e.name())),
-          p -> unlessMissing(() -> {
-            if (isDir) {
-              removeTree(c, p);
-            } else {
-              c.unlink(p);
-            }
-          }));
+          p ->
+              unlessMissing(
+                  () -> {
+                    if (isDir) {
+                      removeTree(c, p);
+                    } else {
+                      c.unlink(p);
+                    }
+                  }));
     }
     c.rmdir(dir);
   }

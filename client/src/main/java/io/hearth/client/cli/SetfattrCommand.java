@@ -15,17 +15,28 @@ import picocli.CommandLine.Parameters;
     })
 final class SetfattrCommand extends FsSubcommand {
   static final class Change {
-    @Option(names = {"-n", "--name"}, paramLabel = "NAME", required = true, description = "Attribute to set, e.g. user.project.")
+    @Option(
+        names = {"-n", "--name"},
+        paramLabel = "NAME",
+        required = true,
+        description = "Attribute to set, e.g. user.project.")
     String name;
 
-    @Option(names = {"-x", "--remove"}, paramLabel = "NAME", required = true, description = "Attribute to remove.")
+    @Option(
+        names = {"-x", "--remove"},
+        paramLabel = "NAME",
+        required = true,
+        description = "Attribute to remove.")
     String remove;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Change change;
 
-  @Option(names = {"-v", "--value"}, paramLabel = "VALUE", description = "The value for -n (default: empty).")
+  @Option(
+      names = {"-v", "--value"},
+      paramLabel = "VALUE",
+      description = "The value for -n (default: empty).")
   String value;
 
   @Parameters(arity = "1..*", paramLabel = "FILE")

@@ -18,10 +18,15 @@ import picocli.CommandLine.Parameters;
       "%F type, %u uid, %g gid, %h links, %i inode, %x %y %z access/modify/change time, %X %Y %Z the same in epoch seconds, %% a %."
     })
 final class StatCommand extends FsSubcommand {
-  @Option(names = {"-L", "--dereference"}, description = "Follow symbolic links.")
+  @Option(
+      names = {"-L", "--dereference"},
+      description = "Follow symbolic links.")
   boolean follow;
 
-  @Option(names = {"-c", "--format"}, paramLabel = "FORMAT", description = "Print FORMAT (see above) and a newline instead of the default.")
+  @Option(
+      names = {"-c", "--format"},
+      paramLabel = "FORMAT",
+      description = "Print FORMAT (see above) and a newline instead of the default.")
   String format;
 
   @Parameters(arity = "1..*", paramLabel = "FILE")
@@ -76,7 +81,9 @@ final class StatCommand extends FsSubcommand {
     }
     boolean left = width.startsWith("-");
     char fill = width.startsWith("0") ? '0' : ' ';
-    String pad = String.valueOf(fill).repeat(Math.max(0, Integer.parseInt(width.replace("-", "")) - v.length()));
+    String pad =
+        String.valueOf(fill)
+            .repeat(Math.max(0, Integer.parseInt(width.replace("-", "")) - v.length()));
     return left ? v + pad : pad + v;
   }
 

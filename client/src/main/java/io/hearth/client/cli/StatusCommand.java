@@ -27,14 +27,19 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object instead of a table.")
   boolean json;
 
-  @Option(names = "--member-timeout", paramLabel = "MS", defaultValue = "2000", description = "How long to wait for each member's answer (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--member-timeout",
+      paramLabel = "MS",
+      defaultValue = "2000",
+      description = "How long to wait for each member's answer (default: ${DEFAULT-VALUE}).")
   long memberTimeoutMs;
 
   @Override
   public Integer call() {
     ClusterSpec where = cluster.spec(spec.commandLine());
     if (memberTimeoutMs <= 0) {
-      throw new ParameterException(spec.commandLine(), "--member-timeout must be a positive number of milliseconds");
+      throw new ParameterException(
+          spec.commandLine(), "--member-timeout must be a positive number of milliseconds");
     }
     ClusterStatus s = ClusterStatus.gather(where, Duration.ofMillis(memberTimeoutMs));
     PrintWriter out = spec.commandLine().getOut();
@@ -53,13 +58,22 @@ final class StatusCommand implements Callable<Integer> {
 
   private static void table(ClusterStatus s, PrintWriter out) {
     int idWidth = Math.max(2, s.members().stream().mapToInt(m -> m.id().length()).max().orElse(0));
-    int addressWidth = Math.max(7, s.members().stream().mapToInt(m -> m.address().length()).max().orElse(0));
+    int addressWidth =
+        Math.max(7, s.members().stream().mapToInt(m -> m.address().length()).max().orElse(0));
     String row = "%-" + idWidth + "s  %-" + addressWidth + "s  %-9s %6s %10s %10s  %s%n";
     out.printf(row, "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "STATE");
     for (Member m : s.members()) {
       if (m.reachable()) {
         String role = m.role() + (m.id().equals(s.leaderId()) ? "*" : "");
-        out.printf(row, m.id(), m.address(), role, m.term(), m.commitIndex(), m.appliedIndex(), "reachable");
+        out.printf(
+            row,
+            m.id(),
+            m.address(),
+            role,
+            m.term(),
+            m.commitIndex(),
+            m.appliedIndex(),
+            "reachable");
       } else {
         out.printf(row, m.id(), m.address(), "-", "-", "-", "-", "UNREACHABLE (" + m.error() + ")");
       }

@@ -8,9 +8,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "touch", description = "Set the access and modification times of files to now, creating empty files that do not exist.")
+@Command(
+    name = "touch",
+    description =
+        "Set the access and modification times of files to now, creating empty files that do not exist.")
 final class TouchCommand extends FsSubcommand {
-  @Option(names = {"-c", "--no-create"}, description = "Do not create files.")
+  @Option(
+      names = {"-c", "--no-create"},
+      description = "Do not create files.")
   boolean noCreate;
 
   @Parameters(arity = "1..*", paramLabel = "FILE")

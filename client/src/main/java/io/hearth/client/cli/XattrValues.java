@@ -22,7 +22,9 @@ final class XattrValues {
     return v.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Encodings getfattr -e takes; AUTO is text when printable, else base64, as getfattr's default. */
+  /**
+   * Encodings getfattr -e takes; AUTO is text when printable, else base64, as getfattr's default.
+   */
   enum Encoding {
     AUTO,
     TEXT,
@@ -43,7 +45,13 @@ final class XattrValues {
     for (int i = 0; i < v.length; i++) {
       int b = v[i] & 0xff;
       // A trailing NUL is common (C strings) and still prints as text, as getfattr allows.
-      boolean ok = (b >= 0x20 && b < 0x7f) || b == '\t' || b == '\n' || b == '\r' || b >= 0x80 || (b == 0 && i == v.length - 1);
+      boolean ok =
+          (b >= 0x20 && b < 0x7f)
+              || b == '\t'
+              || b == '\n'
+              || b == '\r'
+              || b >= 0x80
+              || (b == 0 && i == v.length - 1);
       if (!ok) {
         return false;
       }

@@ -100,14 +100,17 @@ class CliTest {
     Result plain = hearth("fs", "ls", "/");
     assertOk(plain);
     assertEquals(List.of("a", "b", "p"), plain.lines());
-    assertEquals(List.of(".", "..", ".hidden", "a", "b", "p"), hearth("fs", "ls", "-a", "/").lines());
+    assertEquals(
+        List.of(".", "..", ".hidden", "a", "b", "p"), hearth("fs", "ls", "-a", "/").lines());
 
     Result longForm = hearth("fs", "ls", "-l", "/");
     assertOk(longForm);
     List<String> lines = longForm.lines();
     assertEquals(4, lines.size(), longForm.out());
     assertTrue(lines.get(0).startsWith("total "), lines.get(0));
-    Pattern row = Pattern.compile("d[rwx-]{9} \\d+ \\d+ \\d+ \\d+ \\w{3} [ \\d]\\d (\\d\\d:\\d\\d| \\d{4}) [abp]");
+    Pattern row =
+        Pattern.compile(
+            "d[rwx-]{9} \\d+ \\d+ \\d+ \\d+ \\w{3} [ \\d]\\d (\\d\\d:\\d\\d| \\d{4}) [abp]");
     for (String line : lines.subList(1, 4)) {
       assertTrue(row.matcher(line).matches(), line);
     }
@@ -182,7 +185,9 @@ class CliTest {
     assertEquals(5, lines.size(), r.out());
     assertTrue(lines.get(0).startsWith("ID "), lines.get(0));
     assertEquals(1, lines.stream().filter(l -> l.contains("LEADER*")).count(), r.out());
-    assertTrue(lines.get(4).matches("leader: n\\d at 127\\.0\\.0\\.1:\\d+; 3 of 3 members reachable"), lines.get(4));
+    assertTrue(
+        lines.get(4).matches("leader: n\\d at 127\\.0\\.0\\.1:\\d+; 3 of 3 members reachable"),
+        lines.get(4));
 
     Result json = hearth("admin", "status", "--json");
     assertOk(json);
@@ -193,8 +198,9 @@ class CliTest {
   @Test
   @Order(10)
   void adminStatusWithOneServerDown() throws Exception {
-    var leader = io.hearth.client.admin.ClusterStatus.gather(
-        io.hearth.client.ClusterSpec.parse(cluster.spec()), java.time.Duration.ofSeconds(2));
+    var leader =
+        io.hearth.client.admin.ClusterStatus.gather(
+            io.hearth.client.ClusterSpec.parse(cluster.spec()), java.time.Duration.ofSeconds(2));
     // Stop a follower: the group stays healthy and the table says which member is gone.
     int victim = leader.leaderId().equals("n3") ? 1 : 2;
     cluster.servers().get(victim).close();
