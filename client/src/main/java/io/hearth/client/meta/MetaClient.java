@@ -58,16 +58,7 @@ public final class MetaClient implements AutoCloseable {
   private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
 
   public MetaClient(ClusterSpec spec) {
-    List<RaftPeer> peers =
-        spec.members().stream()
-            .map(
-                m ->
-                    RaftPeer.newBuilder()
-                        .setId(m.id() != null ? m.id() : placeholderId(m))
-                        .setAddress(m.address())
-                        .build())
-            .toList();
-    this.group = RaftGroup.valueOf(RaftGroupId.valueOf(Groups.META), peers);
+    this.group = groupOf(spec);
     RaftProperties props = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS));
@@ -83,8 +74,22 @@ public final class MetaClient implements AutoCloseable {
    * An id for a member given by address alone. Ratis routes by address and learns the real ids from
    * the leader's replies; the placeholder only has to be unique within this client.
    */
-  static String placeholderId(ClusterSpec.Member m) {
+  public static String placeholderId(ClusterSpec.Member m) {
     return "addr-" + m.host().replace(':', '_') + "-" + m.port();
+  }
+
+  /** The meta group as a spec names it: real ids where given, placeholders elsewhere. */
+  public static RaftGroup groupOf(ClusterSpec spec) {
+    List<RaftPeer> peers =
+        spec.members().stream()
+            .map(
+                m ->
+                    RaftPeer.newBuilder()
+                        .setId(m.id() != null ? m.id() : placeholderId(m))
+                        .setAddress(m.address())
+                        .build())
+            .toList();
+    return RaftGroup.valueOf(RaftGroupId.valueOf(Groups.META), peers);
   }
 
   public RaftClient raft() {

@@ -1,0 +1,11 @@
+package io.hearth.client.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code hearth admin}: commands for whoever runs the cluster. */
+@Command(
+    name = "admin",
+    synopsisSubcommandLabel = "COMMAND",
+    description = "Cluster administration.",
+    subcommands = {StatusCommand.class})
+final class AdminCommand extends ParentCommand {}
