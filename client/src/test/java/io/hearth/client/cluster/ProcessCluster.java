@@ -210,8 +210,11 @@ public final class ProcessCluster implements AutoCloseable {
     log("killed -9 " + id + " pid " + p.pid());
   }
 
-  /** SIGTERM, then waits (bounded) for a clean exit; returns the exit code. */
-  public synchronized int stop(String id) throws InterruptedException {
+  /**
+   * SIGTERM, then waits (bounded) for a clean exit: the JVM's code after its shutdown hooks ran
+   * (143 = 128 + SIGTERM) or 0; anything else fails.
+   */
+  public synchronized void stop(String id) throws InterruptedException {
     Process p = processes.get(id);
     p.destroy();
     if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -220,7 +223,9 @@ public final class ProcessCluster implements AutoCloseable {
     }
     LIVE.remove(p);
     log("stopped " + id + " pid " + p.pid() + " exit " + p.exitValue());
-    return p.exitValue();
+    if (p.exitValue() != 0 && p.exitValue() != 143) {
+      throw new AssertionError(id + " exited with " + p.exitValue() + " on SIGTERM");
+    }
   }
 
   public synchronized boolean isRunning(String id) {
