@@ -16,6 +16,19 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.MKDIR, new MkdirOp());
     ops.put(MetaRequest.OpCase.READDIR, new ReaddirOp());
     ops.put(MetaRequest.OpCase.STATFS, new StatfsOp(capacity));
+    ops.put(MetaRequest.OpCase.SETATTR, new SetattrOp());
+    ops.put(MetaRequest.OpCase.MKNOD, new MknodOp());
+    ops.put(MetaRequest.OpCase.UNLINK, new UnlinkOp());
+    ops.put(MetaRequest.OpCase.RMDIR, new RmdirOp());
+    ops.put(MetaRequest.OpCase.RENAME, new RenameOp());
+    ops.put(MetaRequest.OpCase.LINK, new LinkOp());
+    ops.put(MetaRequest.OpCase.SYMLINK, new SymlinkOp());
+    ops.put(MetaRequest.OpCase.READLINK, new ReadlinkOp());
+    ops.put(MetaRequest.OpCase.ACCESS, new AccessOp());
+    ops.put(MetaRequest.OpCase.SETXATTR, new SetxattrOp());
+    ops.put(MetaRequest.OpCase.GETXATTR, new GetxattrOp());
+    ops.put(MetaRequest.OpCase.LISTXATTR, new ListxattrOp());
+    ops.put(MetaRequest.OpCase.REMOVEXATTR, new RemovexattrOp());
   }
 
   /** The op for a request, or null when this build does not know it. */

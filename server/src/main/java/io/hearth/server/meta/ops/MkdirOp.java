@@ -4,7 +4,6 @@ import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.server.meta.store.Dentry;
 import io.hearth.server.meta.store.InodeRecord;
 
 /** mkdir: a new directory; the parent gains a link (the new "..") and new mtime/ctime. */
@@ -18,9 +17,8 @@ final class MkdirOp implements MetaOp {
     int mode = FileMode.S_IFDIR | (m.getMode() & FileMode.PERM_MASK);
     InodeRecord dir = Namespace.newInode(ctx, parent, mode, 0);
     Namespace.save(ctx.txn(), dir);
-    Namespace.addEntry(ctx.txn(), parent.ino, new Dentry(r.name(), dir.ino, FileMode.S_IFDIR, ctx.newId()));
     parent.nlink++;
-    Namespace.touchDir(ctx, parent);
+    Namespace.addName(ctx, parent, r.name(), dir);
     Namespace.save(ctx.txn(), parent);
     return MetaReply.newBuilder().setAttr(dir.toAttr()).build();
   }

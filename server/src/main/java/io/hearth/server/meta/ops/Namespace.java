@@ -3,6 +3,7 @@ package io.hearth.server.meta.ops;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Names;
 import io.hearth.server.meta.store.Dentry;
 import io.hearth.server.meta.store.InodeRecord;
 import io.hearth.server.meta.store.KeySchema;
@@ -28,7 +29,8 @@ public final class Namespace {
   public static InodeRecord loadLinked(Txn txn, Dentry d) {
     byte[] v = txn.get(KeySchema.inode(d.ino()));
     if (v == null) {
-      throw new IllegalStateException("entry " + Dentry.class + " points at missing inode " + d.ino());
+      throw new IllegalStateException(
+          "entry " + Names.toString(d.name()) + " points at missing inode " + d.ino());
     }
     return InodeRecord.decode(d.ino(), v);
   }
@@ -104,6 +106,25 @@ public final class Namespace {
     } else {
       save(ctx.txn(), r);
     }
+  }
+
+  /**
+   * Adds {@code name -> node} to {@code parent} under a fresh cookie, so that a paged listing
+   * already past the old cookies still sees it; the caller saves {@code parent}.
+   */
+  public static void addName(OpContext ctx, InodeRecord parent, byte[] name, InodeRecord node) {
+    addEntry(ctx.txn(), parent.ino, new Dentry(name, node.ino, node.type(), ctx.newId()));
+    touchDir(ctx, parent);
+  }
+
+  /** Removes {@code name} from {@code parent}; the caller saves {@code parent}. */
+  public static void removeName(OpContext ctx, InodeRecord parent, byte[] name) {
+    Dentry d = entry(ctx.txn(), parent.ino, name);
+    if (d == null) {
+      throw new IllegalStateException("no entry " + Names.toString(name) + " in " + parent.ino);
+    }
+    removeEntry(ctx.txn(), parent.ino, d);
+    touchDir(ctx, parent);
   }
 
   /** A directory's mtime and ctime change when its entries change. */

@@ -1,0 +1,100 @@
+package io.hearth.server.meta;
+
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.server.meta.ops.MetaOps;
+import io.hearth.server.meta.ops.OpContext;
+import io.hearth.server.meta.ops.StatfsOp;
+import io.hearth.server.meta.store.MetaStore;
+import io.hearth.server.meta.store.Txn;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The meta state machine without Raft: a real MetaStore, and requests applied the way {@link
+ * MetaStateMachine#applyTransaction} applies a log entry (next log index, the entry's time, writes
+ * discarded on error, one commit per entry) or answered the way {@link MetaStateMachine#query}
+ * answers a read. Time is whatever the test sets; it never moves by itself.
+ */
+public final class MetaHarness implements AutoCloseable {
+  /** Log term recorded with every commit; the harness has no elections. */
+  private static final long TERM = 1;
+
+  private final MetaStore store;
+  private final MetaOps ops;
+  private long index;
+  private long nowNs = 1_000_000_000_000L;
+
+  public MetaHarness(Path dir) throws IOException {
+    this.store = MetaStore.open(dir);
+    this.ops = new MetaOps(new FixedCapacity());
+  }
+
+  public MetaStore store() {
+    return store;
+  }
+
+  public long nowNs() {
+    return nowNs;
+  }
+
+  /** Moves the leader's clock; later entries carry the new time. */
+  public void advanceNs(long ns) {
+    nowNs += ns;
+  }
+
+  /** A read goes the query() way, a write through the log; as a client picks. */
+  public MetaReply send(MetaRequest req) {
+    return ops.isReadOnly(req) ? query(req) : apply(req);
+  }
+
+  /** One log entry: applied at the next index, committed whether or not it failed. */
+  public MetaReply apply(MetaRequest req) {
+    if (ops.isReadOnly(req)) {
+      throw new IllegalArgumentException(req.getOpCase() + " is a read; startTransaction refuses it");
+    }
+    index++;
+    MetaReply reply;
+    try (Txn txn = store.writeTxn()) {
+      reply = ops.execute(new OpContext(txn, req.getCaller(), nowNs, index), req);
+      if (reply.getErrno() != 0) {
+        txn.discard();
+      }
+      store.commit(txn, TERM, index);
+    }
+    return reply;
+  }
+
+  /** A read on a snapshot; it must not write (query() would silently drop what it wrote). */
+  public MetaReply query(MetaRequest req) {
+    try (Txn txn = store.readTxn()) {
+      MetaReply reply = ops.execute(new OpContext(txn, req.getCaller(), nowNs, -1), req);
+      if (txn.hasWrites()) {
+        throw new AssertionError(req.getOpCase() + " is read-only but wrote");
+      }
+      return reply;
+    }
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  private static final class FixedCapacity implements StatfsOp.Capacity {
+    @Override
+    public long totalBytes() {
+      return 1L << 40;
+    }
+
+    @Override
+    public long freeBytes() {
+      return 1L << 39;
+    }
+
+    @Override
+    public long availableBytes() {
+      return 1L << 39;
+    }
+  }
+}
