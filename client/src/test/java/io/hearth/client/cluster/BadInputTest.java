@@ -82,62 +82,153 @@ class BadInputTest {
       Set<Errno> anyErrno = EnumSet.allOf(Errno.class);
       long unknownIno = 987_654_321L;
 
-      List<Case> cases = List.of(
-          new Case("invalid varint as write", Set.of(Errno.EINVAL), () -> write(raft, invalidVarint)),
-          new Case("invalid varint as read", Set.of(Errno.EINVAL), () -> read(raft, invalidVarint)),
-          new Case("1 KiB random garbage as write", anyErrno, () -> write(raft, garbage)),
-          new Case("1 KiB random garbage as read", anyErrno, () -> read(raft, garbage)),
-          new Case("truncated mkdir as write", Set.of(Errno.EINVAL), () -> write(raft, Arrays.copyOf(mkdir, mkdir.length - 1))),
-          new Case("truncated lookup as read", Set.of(Errno.EINVAL), () -> read(raft, Arrays.copyOf(lookup, lookup.length - 1))),
-          new Case("empty payload as write", Set.of(Errno.ENOSYS, Errno.EINVAL), () -> write(raft, new byte[0])),
-          new Case("empty payload as read", Set.of(Errno.ENOSYS, Errno.EINVAL), () -> read(raft, new byte[0])),
-          new Case("300 KiB mkdir as write", Set.of(Errno.E2BIG), () -> write(raft, mkdir(huge).toByteArray())),
-          new Case("300 KiB lookup as read", Set.of(Errno.E2BIG, Errno.ENAMETOOLONG), () -> read(raft, lookup(huge).toByteArray())),
-          new Case("no op set, as write", Set.of(Errno.ENOSYS, Errno.EINVAL), () -> write(raft, MetaRequest.newBuilder().setCaller(ROOT).build().toByteArray())),
-          new Case("no op set, as read", Set.of(Errno.ENOSYS, Errno.EINVAL), () -> read(raft, MetaRequest.newBuilder().setCaller(ROOT).build().toByteArray())),
-          new Case("lookup sent as a write", Set.of(Errno.EINVAL), () -> write(raft, lookup)),
-          new Case("mkdir sent as a read", Set.of(Errno.EINVAL), () -> read(raft, mkdir)),
-          new Case("digest sent as a write", Set.of(Errno.EINVAL, Errno.ENOSYS),
-              () -> write(raft, MetaRequest.newBuilder().setCaller(ROOT).setDigest(DigestReq.getDefaultInstance()).build().toByteArray())),
-          new Case("mkdir under unknown inode", Set.of(Errno.ENOENT),
-              () -> write(raft, mkdir(Loc.newBuilder().setBase(unknownIno).addNames(utf8("x"))).toByteArray())),
-          new Case("mkdir under inode 2^64-1", Set.of(Errno.ENOENT),
-              () -> write(raft, mkdir(Loc.newBuilder().setBase(-1L).addNames(utf8("x"))).toByteArray())),
-          new Case("lookup of unknown inode", Set.of(Errno.ENOENT),
-              () -> read(raft, lookup(Loc.newBuilder().setBase(unknownIno)).toByteArray())),
-          new Case("raw mkdir, 256-byte name", Set.of(Errno.ENAMETOOLONG),
-              () -> write(raft, mkdir(Loc.newBuilder().addNames(ByteString.copyFrom(name256))).toByteArray())),
-          new Case("raw lookup, 256-byte name", Set.of(Errno.ENAMETOOLONG),
-              () -> read(raft, lookup(Loc.newBuilder().addNames(ByteString.copyFrom(name256))).toByteArray())),
-          new Case("raw mkdir, name with NUL", Set.of(Errno.EINVAL),
-              () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a\0b"))).toByteArray())),
-          new Case("raw mkdir, name with '/'", Set.of(Errno.EINVAL),
-              () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a/b"))).toByteArray())),
-          new Case("client mkdir, 256-byte name", Set.of(Errno.ENAMETOOLONG),
-              () -> client(() -> h.mkdir("/d/" + "a".repeat(256), 0755))),
-          new Case("client create, name with NUL", Set.of(Errno.EINVAL),
-              () -> client(() -> h.create("/d/a\0b", 0644))),
-          new Case("client stat of unknown inode", Set.of(Errno.ENOENT),
-              () -> client(() -> h.stat(unknownIno))),
-          new Case("client create in missing dir", Set.of(Errno.ENOENT),
-              () -> client(() -> h.create("/nope/f", 0644))),
-          new Case("client setxattr, 64 KiB + 1 value", Set.of(Errno.E2BIG),
-              () -> client(() -> h.setxattr("/d/target", "user.big", new byte[65537], 0))),
-          new Case("client setxattr, 300 KiB value", Set.of(Errno.E2BIG),
-              () -> client(() -> h.setxattr("/d/target", "user.huge", new byte[300 * 1024], 0))),
-          new Case("client setxattr, 256-byte name", Set.of(Errno.ERANGE),
-              () -> client(() -> h.setxattr("/d/target", "user." + "n".repeat(251), new byte[1], 0))),
-          new Case("client setxattr, name with NUL", Set.of(Errno.EINVAL),
-              () -> client(() -> h.setxattr("/d/target", "user.a\0b", new byte[1], 0))));
+      List<Case> cases =
+          List.of(
+              new Case(
+                  "invalid varint as write",
+                  Set.of(Errno.EINVAL),
+                  () -> write(raft, invalidVarint)),
+              new Case(
+                  "invalid varint as read", Set.of(Errno.EINVAL), () -> read(raft, invalidVarint)),
+              new Case("1 KiB random garbage as write", anyErrno, () -> write(raft, garbage)),
+              new Case("1 KiB random garbage as read", anyErrno, () -> read(raft, garbage)),
+              new Case(
+                  "truncated mkdir as write",
+                  Set.of(Errno.EINVAL),
+                  () -> write(raft, Arrays.copyOf(mkdir, mkdir.length - 1))),
+              new Case(
+                  "truncated lookup as read",
+                  Set.of(Errno.EINVAL),
+                  () -> read(raft, Arrays.copyOf(lookup, lookup.length - 1))),
+              new Case(
+                  "empty payload as write",
+                  Set.of(Errno.ENOSYS, Errno.EINVAL),
+                  () -> write(raft, new byte[0])),
+              new Case(
+                  "empty payload as read",
+                  Set.of(Errno.ENOSYS, Errno.EINVAL),
+                  () -> read(raft, new byte[0])),
+              new Case(
+                  "300 KiB mkdir as write",
+                  Set.of(Errno.E2BIG),
+                  () -> write(raft, mkdir(huge).toByteArray())),
+              new Case(
+                  "300 KiB lookup as read",
+                  Set.of(Errno.E2BIG, Errno.ENAMETOOLONG),
+                  () -> read(raft, lookup(huge).toByteArray())),
+              new Case(
+                  "no op set, as write",
+                  Set.of(Errno.ENOSYS, Errno.EINVAL),
+                  () ->
+                      write(raft, MetaRequest.newBuilder().setCaller(ROOT).build().toByteArray())),
+              new Case(
+                  "no op set, as read",
+                  Set.of(Errno.ENOSYS, Errno.EINVAL),
+                  () -> read(raft, MetaRequest.newBuilder().setCaller(ROOT).build().toByteArray())),
+              new Case("lookup sent as a write", Set.of(Errno.EINVAL), () -> write(raft, lookup)),
+              new Case("mkdir sent as a read", Set.of(Errno.EINVAL), () -> read(raft, mkdir)),
+              new Case(
+                  "digest sent as a write",
+                  Set.of(Errno.EINVAL, Errno.ENOSYS),
+                  () ->
+                      write(
+                          raft,
+                          MetaRequest.newBuilder()
+                              .setCaller(ROOT)
+                              .setDigest(DigestReq.getDefaultInstance())
+                              .build()
+                              .toByteArray())),
+              new Case(
+                  "mkdir under unknown inode",
+                  Set.of(Errno.ENOENT),
+                  () ->
+                      write(
+                          raft,
+                          mkdir(Loc.newBuilder().setBase(unknownIno).addNames(utf8("x")))
+                              .toByteArray())),
+              new Case(
+                  "mkdir under inode 2^64-1",
+                  Set.of(Errno.ENOENT),
+                  () ->
+                      write(
+                          raft,
+                          mkdir(Loc.newBuilder().setBase(-1L).addNames(utf8("x"))).toByteArray())),
+              new Case(
+                  "lookup of unknown inode",
+                  Set.of(Errno.ENOENT),
+                  () -> read(raft, lookup(Loc.newBuilder().setBase(unknownIno)).toByteArray())),
+              new Case(
+                  "raw mkdir, 256-byte name",
+                  Set.of(Errno.ENAMETOOLONG),
+                  () ->
+                      write(
+                          raft,
+                          mkdir(Loc.newBuilder().addNames(ByteString.copyFrom(name256)))
+                              .toByteArray())),
+              new Case(
+                  "raw lookup, 256-byte name",
+                  Set.of(Errno.ENAMETOOLONG),
+                  () ->
+                      read(
+                          raft,
+                          lookup(Loc.newBuilder().addNames(ByteString.copyFrom(name256)))
+                              .toByteArray())),
+              new Case(
+                  "raw mkdir, name with NUL",
+                  Set.of(Errno.EINVAL),
+                  () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a\0b"))).toByteArray())),
+              new Case(
+                  "raw mkdir, name with '/'",
+                  Set.of(Errno.EINVAL),
+                  () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a/b"))).toByteArray())),
+              new Case(
+                  "client mkdir, 256-byte name",
+                  Set.of(Errno.ENAMETOOLONG),
+                  () -> client(() -> h.mkdir("/d/" + "a".repeat(256), 0755))),
+              new Case(
+                  "client create, name with NUL",
+                  Set.of(Errno.EINVAL),
+                  () -> client(() -> h.create("/d/a\0b", 0644))),
+              new Case(
+                  "client stat of unknown inode",
+                  Set.of(Errno.ENOENT),
+                  () -> client(() -> h.stat(unknownIno))),
+              new Case(
+                  "client create in missing dir",
+                  Set.of(Errno.ENOENT),
+                  () -> client(() -> h.create("/nope/f", 0644))),
+              new Case(
+                  "client setxattr, 64 KiB + 1 value",
+                  Set.of(Errno.E2BIG),
+                  () -> client(() -> h.setxattr("/d/target", "user.big", new byte[65537], 0))),
+              new Case(
+                  "client setxattr, 300 KiB value",
+                  Set.of(Errno.E2BIG),
+                  () ->
+                      client(() -> h.setxattr("/d/target", "user.huge", new byte[300 * 1024], 0))),
+              new Case(
+                  "client setxattr, 256-byte name",
+                  Set.of(Errno.ERANGE),
+                  () ->
+                      client(
+                          () ->
+                              h.setxattr("/d/target", "user." + "n".repeat(251), new byte[1], 0))),
+              new Case(
+                  "client setxattr, name with NUL",
+                  Set.of(Errno.EINVAL),
+                  () -> client(() -> h.setxattr("/d/target", "user.a\0b", new byte[1], 0))));
 
       List<String> wrong = new ArrayList<>();
       for (Case k : cases) {
         long t = System.nanoTime();
         Errno got = k.send().send();
-        String line = String.format("  %-36s -> %s (%d ms)", k.name(), got, (System.nanoTime() - t) / 1_000_000);
+        String line =
+            String.format(
+                "  %-36s -> %s (%d ms)", k.name(), got, (System.nanoTime() - t) / 1_000_000);
         System.out.println(line);
         if (got == null || !k.expected().contains(got)) {
-          wrong.add(line + ", expected one of " + (k.expected().size() > 5 ? "any errno" : k.expected()));
+          wrong.add(
+              line + ", expected one of " + (k.expected().size() > 5 ? "any errno" : k.expected()));
         }
       }
 
@@ -146,8 +237,12 @@ class BadInputTest {
       }
       assertEquals(leader, c.waitForLeader(Duration.ofSeconds(30)), "the leader changed");
       Digest after = c.assertReplicasEqual(Duration.ofSeconds(30));
-      c.log("applied index " + before.appliedIndex() + " -> " + after.appliedIndex()
-          + " (errors found in apply still take a log entry)");
+      c.log(
+          "applied index "
+              + before.appliedIndex()
+              + " -> "
+              + after.appliedIndex()
+              + " (errors found in apply still take a log entry)");
       assertEquals(before.state(), after.state(), "bad input changed the namespace");
       assertEquals(List.of(), wrong, "bad inputs without the expected errno");
       assertTrue(h.mkdir("/after", 0755).isDir());
@@ -160,19 +255,33 @@ class BadInputTest {
   }
 
   private static MetaRequest mkdir(Loc.Builder loc) {
-    return MetaRequest.newBuilder().setCaller(ROOT).setMkdir(MkdirReq.newBuilder().setLoc(loc).setMode(0755)).build();
+    return MetaRequest.newBuilder()
+        .setCaller(ROOT)
+        .setMkdir(MkdirReq.newBuilder().setLoc(loc).setMode(0755))
+        .build();
   }
 
   private static MetaRequest lookup(Loc.Builder loc) {
-    return MetaRequest.newBuilder().setCaller(ROOT).setLookup(LookupReq.newBuilder().setLoc(loc)).build();
+    return MetaRequest.newBuilder()
+        .setCaller(ROOT)
+        .setLookup(LookupReq.newBuilder().setLoc(loc))
+        .build();
   }
 
   private static Errno write(RaftClient raft, byte[] payload) throws Exception {
-    return errnoOf(raft.async().send(Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(payload))));
+    return errnoOf(
+        raft.async()
+            .send(
+                Message.valueOf(
+                    org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(payload))));
   }
 
   private static Errno read(RaftClient raft, byte[] payload) throws Exception {
-    return errnoOf(raft.async().sendReadOnly(Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(payload))));
+    return errnoOf(
+        raft.async()
+            .sendReadOnly(
+                Message.valueOf(
+                    org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(payload))));
   }
 
   /** The errno a raw reply carries, as the client would map it; null for a success. */

@@ -46,11 +46,15 @@ class LeaderFailoverTest {
   private static final int CLIENTS = 8;
   private static final int OPS_PER_CLIENT_MAX = 5000;
   private static final Duration RUN_DEADLINE = Duration.ofSeconds(75);
+
   /** Longer than a failover (a few seconds); an op still unanswered after it counts as a hang. */
   private static final Duration OP_TIMEOUT = Duration.ofSeconds(20);
+
   private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(40);
+
   /** Acknowledged ops required before the kill, while the old leader is down, and after restart. */
   private static final int ACKS_PER_PHASE = 400;
+
   /** Failures that may hide an applied op: the client lost its answer, not the server refused. */
   private static final Set<Errno> UNKNOWN_OUTCOME =
       EnumSet.of(Errno.ETIMEDOUT, Errno.EHOSTUNREACH, Errno.EIO);
@@ -65,15 +69,38 @@ class LeaderFailoverTest {
    * One operation as the client saw it: {@code errno} null when acknowledged; {@code ino} the inode
    * it concerns when known. Times in ms since the run started.
    */
-  record Op(int client, int seq, Kind kind, String from, String to, long ino, long startMs, long endMs, Errno errno, String detail) {
+  record Op(
+      int client,
+      int seq,
+      Kind kind,
+      String from,
+      String to,
+      long ino,
+      long startMs,
+      long endMs,
+      Errno errno,
+      String detail) {
     long latencyMs() {
       return endMs - startMs;
     }
 
     @Override
     public String toString() {
-      return "c" + client + "#" + seq + " " + kind + " " + from + (to != null ? "->" + to : "")
-          + " [" + startMs + ".." + endMs + "ms] " + (errno == null ? "ack" : errno + " " + detail);
+      return "c"
+          + client
+          + "#"
+          + seq
+          + " "
+          + kind
+          + " "
+          + from
+          + (to != null ? "->" + to : "")
+          + " ["
+          + startMs
+          + ".."
+          + endMs
+          + "ms] "
+          + (errno == null ? "ack" : errno + " " + detail);
     }
   }
 
@@ -88,15 +115,26 @@ class LeaderFailoverTest {
     final AtomicInteger acks;
     final long deadlineNanos;
     final List<Op> ops = new ArrayList<>();
+
     /** Names that certainly exist, with their inode: the replay of acknowledged ops. */
     final Map<String, Long> live = new LinkedHashMap<>();
+
     final List<String> liveNames = new ArrayList<>();
+
     /** Ops whose outcome is unknown (and ops that failed wrongly); their names are never reused. */
     final List<Op> unknown = new ArrayList<>();
+
     final List<Op> violations = new ArrayList<>();
     volatile Throwable crash;
 
-    Worker(int id, HearthClient h, long seed, long t0, AtomicBoolean stop, AtomicInteger acks, long deadlineNanos) {
+    Worker(
+        int id,
+        HearthClient h,
+        long seed,
+        long t0,
+        AtomicBoolean stop,
+        AtomicInteger acks,
+        long deadlineNanos) {
       this.id = id;
       this.dir = "/c" + id;
       this.h = h;
@@ -114,7 +152,9 @@ class LeaderFailoverTest {
     @Override
     public void run() {
       try {
-        for (int seq = 0; seq < OPS_PER_CLIENT_MAX && !stop.get() && System.nanoTime() < deadlineNanos; seq++) {
+        for (int seq = 0;
+            seq < OPS_PER_CLIENT_MAX && !stop.get() && System.nanoTime() < deadlineNanos;
+            seq++) {
           step(seq);
         }
       } catch (Throwable t) {
@@ -124,7 +164,8 @@ class LeaderFailoverTest {
 
     private void step(int seq) {
       double r = rnd.nextDouble();
-      Kind kind = liveNames.size() < 4 || r < 0.45 ? Kind.CREATE : r < 0.75 ? Kind.RENAME : Kind.UNLINK;
+      Kind kind =
+          liveNames.size() < 4 || r < 0.45 ? Kind.CREATE : r < 0.75 ? Kind.RENAME : Kind.UNLINK;
       String from;
       String to = null;
       long ino = -1;
@@ -142,8 +183,10 @@ class LeaderFailoverTest {
       String detail = null;
       try {
         switch (kind) {
-          case CREATE -> ino = Load.bounded(h.createAsync(dir + "/" + from, 0644), OP_TIMEOUT).ino();
-          case RENAME -> Load.bounded(h.renameAsync(dir + "/" + from, dir + "/" + to, 0), OP_TIMEOUT);
+          case CREATE ->
+              ino = Load.bounded(h.createAsync(dir + "/" + from, 0644), OP_TIMEOUT).ino();
+          case RENAME ->
+              Load.bounded(h.renameAsync(dir + "/" + from, dir + "/" + to, 0), OP_TIMEOUT);
           case UNLINK -> Load.bounded(h.unlinkAsync(dir + "/" + from), OP_TIMEOUT);
         }
       } catch (HearthException e) {
@@ -191,7 +234,8 @@ class LeaderFailoverTest {
         if (got == null) {
           problems.add(dir + "/" + e.getKey() + " missing (acknowledged)");
         } else if (!got.equals(e.getValue())) {
-          problems.add(dir + "/" + e.getKey() + " is inode " + got + ", acknowledged as " + e.getValue());
+          problems.add(
+              dir + "/" + e.getKey() + " is inode " + got + ", acknowledged as " + e.getValue());
         }
       }
       for (Op op : unknown) {
@@ -209,7 +253,11 @@ class LeaderFailoverTest {
             expected.put(op.from(), op.ino());
             expected.put(op.to(), op.ino());
             if (fromThere == toThere) {
-              problems.add(op + ": rename not atomic, source " + (fromThere ? "and" : "nor") + " target present");
+              problems.add(
+                  op
+                      + ": rename not atomic, source "
+                      + (fromThere ? "and" : "nor")
+                      + " target present");
             }
             Long moved = actual.get(toThere ? op.to() : op.from());
             if (moved != null && moved != op.ino()) {
@@ -220,7 +268,11 @@ class LeaderFailoverTest {
       }
       for (String name : actual.keySet()) {
         if (!expected.containsKey(name)) {
-          problems.add(dir + "/" + name + " present, but no op leaves it there (an acked unlink/rename undone?)");
+          problems.add(
+              dir
+                  + "/"
+                  + name
+                  + " present, but no op leaves it there (an acked unlink/rename undone?)");
         }
       }
       return problems;
@@ -264,8 +316,16 @@ class LeaderFailoverTest {
       killMs = (System.nanoTime() - t0) / 1_000_000;
       c.kill9(victim);
       String next = c.waitForLeader(PHASE_TIMEOUT, victim);
-      c.log("killed leader " + victim + " at " + killMs + "ms; new leader " + next + " after "
-          + ((System.nanoTime() - t0) / 1_000_000 - killMs) + "ms");
+      c.log(
+          "killed leader "
+              + victim
+              + " at "
+              + killMs
+              + "ms; new leader "
+              + next
+              + " after "
+              + ((System.nanoTime() - t0) / 1_000_000 - killMs)
+              + "ms");
       int atKill = acks.get();
       awaitAcks(() -> acks.get() - atKill, ACKS_PER_PHASE, "with " + victim + " down");
       restartMs = (System.nanoTime() - t0) / 1_000_000;
@@ -309,18 +369,33 @@ class LeaderFailoverTest {
       }
     }
     List<Op> violations = workers.stream().flatMap(w -> w.violations.stream()).toList();
-    List<Op> hangs = workers.stream().flatMap(w -> w.ops.stream())
-        .filter(o -> o.errno() == Errno.ETIMEDOUT && o.detail().contains("test bound")).toList();
-    assertEquals(List.of(), violations, "ops that failed with an errno no retry may produce (applied twice?)");
+    List<Op> hangs =
+        workers.stream()
+            .flatMap(w -> w.ops.stream())
+            .filter(o -> o.errno() == Errno.ETIMEDOUT && o.detail().contains("test bound"))
+            .toList();
+    assertEquals(
+        List.of(),
+        violations,
+        "ops that failed with an errno no retry may produce (applied twice?)");
     assertEquals(List.of(), hangs, "ops with no answer, not even an errno, within " + OP_TIMEOUT);
     assertEquals(List.of(), problems, "namespace differs from the replay of acknowledged ops");
   }
 
-  private static void awaitAcks(IntSupplier progress, int target, String phase) throws InterruptedException {
+  private static void awaitAcks(IntSupplier progress, int target, String phase)
+      throws InterruptedException {
     long deadline = System.nanoTime() + PHASE_TIMEOUT.toNanos();
     while (progress.getAsInt() < target) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("only " + progress.getAsInt() + " of " + target + " ops acknowledged " + phase + " within " + PHASE_TIMEOUT);
+        throw new AssertionError(
+            "only "
+                + progress.getAsInt()
+                + " of "
+                + target
+                + " ops acknowledged "
+                + phase
+                + " within "
+                + PHASE_TIMEOUT);
       }
       Thread.sleep(20);
     }
@@ -335,24 +410,41 @@ class LeaderFailoverTest {
       byKind.merge(o.kind() + (o.errno() == null ? " ack" : " " + o.errno()), 1L, Long::sum);
     }
     System.out.printf("ops: %d total, %d acknowledged; %s%n", all.size(), acked, byKind);
-    Op longest = all.stream().max((a, b) -> Long.compare(a.latencyMs(), b.latencyMs())).orElseThrow();
-    System.out.printf("kill at %dms, restart at %dms; longest single op: %dms (%s)%n", killMs, restartMs, longest.latencyMs(), longest);
-    List<Op> spanning = all.stream().filter(o -> o.startMs() <= killMs && o.endMs() >= killMs).toList();
-    System.out.printf("ops in flight at the kill (answered by the old leader or retried to the new): %d%n", spanning.size());
+    Op longest =
+        all.stream().max((a, b) -> Long.compare(a.latencyMs(), b.latencyMs())).orElseThrow();
+    System.out.printf(
+        "kill at %dms, restart at %dms; longest single op: %dms (%s)%n",
+        killMs, restartMs, longest.latencyMs(), longest);
+    List<Op> spanning =
+        all.stream().filter(o -> o.startMs() <= killMs && o.endMs() >= killMs).toList();
+    System.out.printf(
+        "ops in flight at the kill (answered by the old leader or retried to the new): %d%n",
+        spanning.size());
     spanning.forEach(o -> System.out.println("  in flight: " + o));
     long worstGap = 0;
     for (Worker w : workers) {
       // From the kill to the acknowledgement of this client's first op issued after the kill.
-      long firstAck = w.ops.stream().filter(o -> o.errno() == null && o.startMs() >= killMs)
-          .mapToLong(Op::endMs).min().orElse(-1);
+      long firstAck =
+          w.ops.stream()
+              .filter(o -> o.errno() == null && o.startMs() >= killMs)
+              .mapToLong(Op::endMs)
+              .min()
+              .orElse(-1);
       long gap = firstAck < 0 ? -1 : firstAck - killMs;
       worstGap = Math.max(worstGap, gap);
-      System.out.printf("  client %d: %d ops, %d unknown outcome, first op issued after the kill acked at +%dms, longest op %dms%n",
-          w.id, w.ops.size(), w.unknown.size(), gap,
+      System.out.printf(
+          "  client %d: %d ops, %d unknown outcome, first op issued after the kill acked at +%dms, longest op %dms%n",
+          w.id,
+          w.ops.size(),
+          w.unknown.size(),
+          gap,
           w.ops.stream().mapToLong(Op::latencyMs).max().orElse(0));
     }
-    System.out.printf("STALL: kill to the first acknowledged op issued after it, worst client: %dms; longest single op %dms%n",
+    System.out.printf(
+        "STALL: kill to the first acknowledged op issued after it, worst client: %dms; longest single op %dms%n",
         worstGap, longest.latencyMs());
-    workers.stream().flatMap(w -> w.unknown.stream()).forEach(o -> System.out.println("  unknown outcome: " + o));
+    workers.stream()
+        .flatMap(w -> w.unknown.stream())
+        .forEach(o -> System.out.println("  unknown outcome: " + o));
   }
 }

@@ -23,8 +23,8 @@ final class Load {
   private Load() {}
 
   /**
-   * Waits at most {@code timeout} for an operation; its failure becomes the errno it carries, and
-   * a client that does not answer in time becomes ETIMEDOUT here rather than a hung test.
+   * Waits at most {@code timeout} for an operation; its failure becomes the errno it carries, and a
+   * client that does not answer in time becomes ETIMEDOUT here rather than a hung test.
    */
   static <T> T bounded(CompletableFuture<T> f, Duration timeout) throws HearthException {
     try {

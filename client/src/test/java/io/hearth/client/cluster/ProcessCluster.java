@@ -154,7 +154,9 @@ public final class ProcessCluster implements AutoCloseable {
 
   // ---- process control ----
 
-  /** Starts node {@code id} (again) on its own port and data dir; its output is appended to its log. */
+  /**
+   * Starts node {@code id} (again) on its own port and data dir; its output is appended to its log.
+   */
   public synchronized void start(String id) throws IOException {
     Process old = processes.get(id);
     if (old != null && old.isAlive()) {
@@ -234,7 +236,10 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private synchronized List<String> running() {
-    return processes.entrySet().stream().filter(e -> e.getValue().isAlive()).map(Map.Entry::getKey).toList();
+    return processes.entrySet().stream()
+        .filter(e -> e.getValue().isAlive())
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   // ---- queries ----
@@ -277,7 +282,8 @@ public final class ProcessCluster implements AutoCloseable {
       }
       Thread.sleep(POLL);
     }
-    throw new AssertionError("no leader" + (not != null ? " other than " + not : "") + " within " + timeout);
+    throw new AssertionError(
+        "no leader" + (not != null ? " other than " + not : "") + " within " + timeout);
   }
 
   public String waitForLeader(Duration timeout) throws InterruptedException {
@@ -307,7 +313,9 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  /** One node's digest, read from its own replica; null when it does not answer within the bound. */
+  /**
+   * One node's digest, read from its own replica; null when it does not answer within the bound.
+   */
   public Digest digest(String id) {
     MetaRequest req = MetaRequest.newBuilder().setDigest(DigestReq.getDefaultInstance()).build();
     try (HearthClient admin = client()) {
@@ -318,7 +326,10 @@ public final class ProcessCluster implements AutoCloseable {
               .get(ADMIN_CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
               .getDigest();
       return new Digest(
-          id, HexFormat.of().formatHex(d.getSha256().toByteArray()), d.getAppliedIndex(), d.getKeys());
+          id,
+          HexFormat.of().formatHex(d.getSha256().toByteArray()),
+          d.getAppliedIndex(),
+          d.getKeys());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
@@ -352,10 +363,17 @@ public final class ProcessCluster implements AutoCloseable {
       Thread.sleep(POLL);
     }
     throw new AssertionError(
-        "replicas did not reach one applied index within " + timeout + ": " + last + "; errors " + lastDigestError);
+        "replicas did not reach one applied index within "
+            + timeout
+            + ": "
+            + last
+            + "; errors "
+            + lastDigestError);
   }
 
-  /** Asserts every running replica holds the same namespace at the same applied index; returns it. */
+  /**
+   * Asserts every running replica holds the same namespace at the same applied index; returns it.
+   */
   public Digest assertReplicasEqual(Duration timeout) throws InterruptedException {
     Map<String, Digest> d = digests(timeout);
     log("digests " + d.values());

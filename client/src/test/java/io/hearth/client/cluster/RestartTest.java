@@ -29,8 +29,10 @@ class RestartTest {
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration CONVERGE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(30);
+
   /** "namespace opened at (t:2, i:57)", logged by MetaStateMachine when it opens its RocksDB. */
-  private static final Pattern OPENED = Pattern.compile("namespace opened at \\(t:(\\d+), i:(\\d+)\\)");
+  private static final Pattern OPENED =
+      Pattern.compile("namespace opened at \\(t:(\\d+), i:(\\d+)\\)");
 
   @Test
   @Timeout(120)
@@ -53,12 +55,15 @@ class RestartTest {
             c.waitUp(victim, LEADER_TIMEOUT);
 
             Digest d1 = c.assertReplicasEqual(CONVERGE_TIMEOUT);
-            assertTrue(d1.appliedIndex() > d0.appliedIndex() + 1000, "the writes while down: " + d1);
+            assertTrue(
+                d1.appliedIndex() > d0.appliedIndex() + 1000, "the writes while down: " + d1);
             long resumedAt = lastOpenedIndex(c, victim);
             c.log(victim + " reopened its namespace at index " + resumedAt + "; stopped at " + d0);
             assertTrue(
                 resumedAt >= d0.appliedIndex(),
-                victim + " must resume from its own RocksDB, not from scratch: opened at " + resumedAt);
+                victim
+                    + " must resume from its own RocksDB, not from scratch: opened at "
+                    + resumedAt);
             assertEquals(Set.copyOf(before), Load.names(h, "/before"));
             assertEquals(Set.copyOf(during), Load.names(h, "/during"));
           }
@@ -121,29 +126,54 @@ class RestartTest {
             List<String> b = Load.createFiles(h, "/b", 1300, WRITE_TIMEOUT);
             // A term change rolls the open segment; only closed segments can be purged.
             String leader = c.waitForLeader(LEADER_TIMEOUT);
-            String other = c.ids().stream().filter(id -> !id.equals(leader) && !id.equals(victim)).findFirst().orElseThrow();
+            String other =
+                c.ids().stream()
+                    .filter(id -> !id.equals(leader) && !id.equals(victim))
+                    .findFirst()
+                    .orElseThrow();
             h.meta().raft().admin().transferLeadership(RaftPeerId.valueOf(other), 20_000);
             assertEquals(other, c.waitForLeader(LEADER_TIMEOUT, leader));
             List<String> cc = Load.createFiles(h, "/c", 1300, WRITE_TIMEOUT);
-            c.log("log segments: " + leader + " " + segments(c, leader) + "; " + other + " " + segments(c, other)
-                + "; " + victim + " stopped at index " + d0.appliedIndex());
+            c.log(
+                "log segments: "
+                    + leader
+                    + " "
+                    + segments(c, leader)
+                    + "; "
+                    + other
+                    + " "
+                    + segments(c, other)
+                    + "; "
+                    + victim
+                    + " stopped at index "
+                    + d0.appliedIndex());
             long firstKept = firstLogIndex(c, other);
             assertTrue(
                 firstKept > d0.appliedIndex() + 1,
-                "precondition: the leader " + other + " purged its log past " + victim + "'s last index "
-                    + d0.appliedIndex() + ", so only a snapshot can catch it up; segments "
+                "precondition: the leader "
+                    + other
+                    + " purged its log past "
+                    + victim
+                    + "'s last index "
+                    + d0.appliedIndex()
+                    + ", so only a snapshot can catch it up; segments "
                     + segments(c, other));
 
             c.restart(victim);
             c.waitUp(victim, LEADER_TIMEOUT);
             Digest d1 = c.assertReplicasEqual(CONVERGE_TIMEOUT);
             c.log(victim + " caught up at " + d1);
-            String installed = grep(c.logText(victim), "successfully install the entire snapshot|namespace opened at");
+            String installed =
+                grep(
+                    c.logText(victim),
+                    "successfully install the entire snapshot|namespace opened at");
             c.log(victim + " install lines:\n" + installed);
             assertTrue(
                 installed.contains("successfully install the entire snapshot"),
                 victim + " caught up without a snapshot install; its log: " + installed);
-            assertTrue(lastOpenedIndex(c, victim) >= firstKept - 1, "the namespace reopened from the installed checkpoint");
+            assertTrue(
+                lastOpenedIndex(c, victim) >= firstKept - 1,
+                "the namespace reopened from the installed checkpoint");
             assertEquals(Set.copyOf(b), Load.names(h, "/b"));
             assertEquals(Set.copyOf(cc), Load.names(h, "/c"));
             // The node must stay healthy after the install: one more write reaches every replica.
