@@ -109,22 +109,19 @@ class BadInputTest {
                   Set.of(Errno.ENOSYS, Errno.EINVAL),
                   () -> read(raft, new byte[0])),
               new Case(
-                  "300 KiB mkdir as write",
-                  Set.of(Errno.E2BIG),
-                  () -> write(raft, mkdir(huge).toByteArray())),
+                  "300 KiB mkdir as write", Set.of(Errno.E2BIG), () -> write(raft, mkdir(huge))),
               new Case(
                   "300 KiB lookup as read",
                   Set.of(Errno.E2BIG, Errno.ENAMETOOLONG),
-                  () -> read(raft, lookup(huge).toByteArray())),
+                  () -> read(raft, lookup(huge))),
               new Case(
                   "no op set, as write",
                   Set.of(Errno.ENOSYS, Errno.EINVAL),
-                  () ->
-                      write(raft, MetaRequest.newBuilder().setCaller(ROOT).build().toByteArray())),
+                  () -> write(raft, MetaRequest.newBuilder().setCaller(ROOT).build())),
               new Case(
                   "no op set, as read",
                   Set.of(Errno.ENOSYS, Errno.EINVAL),
-                  () -> read(raft, MetaRequest.newBuilder().setCaller(ROOT).build().toByteArray())),
+                  () -> read(raft, MetaRequest.newBuilder().setCaller(ROOT).build())),
               new Case("lookup sent as a write", Set.of(Errno.EINVAL), () -> write(raft, lookup)),
               new Case("mkdir sent as a read", Set.of(Errno.EINVAL), () -> read(raft, mkdir)),
               new Case(
@@ -136,51 +133,38 @@ class BadInputTest {
                           MetaRequest.newBuilder()
                               .setCaller(ROOT)
                               .setDigest(DigestReq.getDefaultInstance())
-                              .build()
-                              .toByteArray())),
+                              .build())),
               new Case(
                   "mkdir under unknown inode",
                   Set.of(Errno.ENOENT),
                   () ->
-                      write(
-                          raft,
-                          mkdir(Loc.newBuilder().setBase(unknownIno).addNames(utf8("x")))
-                              .toByteArray())),
+                      write(raft, mkdir(Loc.newBuilder().setBase(unknownIno).addNames(utf8("x"))))),
               new Case(
                   "mkdir under inode 2^64-1",
                   Set.of(Errno.ENOENT),
-                  () ->
-                      write(
-                          raft,
-                          mkdir(Loc.newBuilder().setBase(-1L).addNames(utf8("x"))).toByteArray())),
+                  () -> write(raft, mkdir(Loc.newBuilder().setBase(-1L).addNames(utf8("x"))))),
               new Case(
                   "lookup of unknown inode",
                   Set.of(Errno.ENOENT),
-                  () -> read(raft, lookup(Loc.newBuilder().setBase(unknownIno)).toByteArray())),
+                  () -> read(raft, lookup(Loc.newBuilder().setBase(unknownIno)))),
               new Case(
                   "raw mkdir, 256-byte name",
                   Set.of(Errno.ENAMETOOLONG),
                   () ->
-                      write(
-                          raft,
-                          mkdir(Loc.newBuilder().addNames(ByteString.copyFrom(name256)))
-                              .toByteArray())),
+                      write(raft, mkdir(Loc.newBuilder().addNames(ByteString.copyFrom(name256))))),
               new Case(
                   "raw lookup, 256-byte name",
                   Set.of(Errno.ENAMETOOLONG),
                   () ->
-                      read(
-                          raft,
-                          lookup(Loc.newBuilder().addNames(ByteString.copyFrom(name256)))
-                              .toByteArray())),
+                      read(raft, lookup(Loc.newBuilder().addNames(ByteString.copyFrom(name256))))),
               new Case(
                   "raw mkdir, name with NUL",
                   Set.of(Errno.EINVAL),
-                  () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a\0b"))).toByteArray())),
+                  () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a\0b"))))),
               new Case(
                   "raw mkdir, name with '/'",
                   Set.of(Errno.EINVAL),
-                  () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a/b"))).toByteArray())),
+                  () -> write(raft, mkdir(Loc.newBuilder().addNames(utf8("a/b"))))),
               new Case(
                   "client mkdir, 256-byte name",
                   Set.of(Errno.ENAMETOOLONG),
@@ -266,6 +250,14 @@ class BadInputTest {
         .setCaller(ROOT)
         .setLookup(LookupReq.newBuilder().setLoc(loc))
         .build();
+  }
+
+  private static Errno write(RaftClient raft, MetaRequest req) throws Exception {
+    return write(raft, req.toByteArray());
+  }
+
+  private static Errno read(RaftClient raft, MetaRequest req) throws Exception {
+    return read(raft, req.toByteArray());
   }
 
   private static Errno write(RaftClient raft, byte[] payload) throws Exception {
