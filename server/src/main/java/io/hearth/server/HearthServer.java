@@ -78,6 +78,10 @@ public final class HearthServer implements AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(
         p, config.get(ServerConfig.SNAPSHOT_EVERY_ENTRIES));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    // Purge the log up to each snapshot even when a member is behind: otherwise (Ratis's default) a
+    // member that is down pins the whole log on the others until it returns, and a lagging member
+    // is never caught up by checkpoint (decision 5) but by replaying everything it missed.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     // 16 MB chunks exceed gRPC's default message limit.
     RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf("4MB"));
     return p;

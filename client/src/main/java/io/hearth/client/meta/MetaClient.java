@@ -149,9 +149,28 @@ public final class MetaClient implements AutoCloseable {
     return e.errno() == Errno.EHOSTUNREACH;
   }
 
-  /** A read served by one given server from its own replica, whatever its role (not linearizable). */
+  /**
+   * A read served by one given server from its own replica, whatever its role (not linearizable).
+   *
+   * <p>Sent through the blocking API on a virtual thread, not {@code async().sendStaleRead}: in Ratis
+   * 3.2.0 an async stale read goes through the client's ordered stream, whose first request is
+   * preceded by a dummy watch that is not addressed to the chosen server (RATIS-2497); seen here as
+   * a stale read that one of three servers never answers from a fresh client, until timeout.
+   */
   public CompletableFuture<MetaReply> readLocal(MetaRequest req, RaftPeerId server) {
-    return decode(raft.async().sendStaleRead(toMessage(req), 0, server));
+    Message m = toMessage(req);
+    CompletableFuture<RaftClientReply> reply = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("meta-read-local-" + server)
+        .start(
+            () -> {
+              try {
+                reply.complete(raft.io().sendStaleRead(m, 0, server));
+              } catch (Throwable t) {
+                reply.completeExceptionally(t);
+              }
+            });
+    return decode(reply);
   }
 
   private static Message toMessage(MetaRequest req) {

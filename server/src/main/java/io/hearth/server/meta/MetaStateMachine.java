@@ -84,6 +84,7 @@ public final class MetaStateMachine extends BaseStateMachine {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
     openStore();
+    checkpointIfStoreAhead();
     LifeCycle lc = getLifeCycle();
     if (lc.getCurrentState() == LifeCycle.State.NEW) {
       lc.transition(LifeCycle.State.STARTING);
@@ -109,6 +110,21 @@ public final class MetaStateMachine extends BaseStateMachine {
     }
     setLastAppliedTermIndex(ti);
     LOG.info("{}: namespace opened at {} (latest snapshot {})", getId(), ti, snap);
+  }
+
+  /**
+   * Ratis resumes applying after the latest snapshot, not after the applied index the store keeps:
+   * after a crash (no snapshot taken at stop) it would re-apply entries the store already holds,
+   * and fail on the first one ("Failed updateLastAppliedTermIndex: newTI = (t:1, i:0) < oldTI =
+   * (t:1, i:765)", the group then shuts down). A checkpoint of the store as it is makes the latest
+   * snapshot the store's applied index, so replay starts at the first entry it lacks.
+   */
+  private void checkpointIfStoreAhead() throws IOException {
+    TermIndex snap = storage.latestTermIndex();
+    TermIndex applied = getLastAppliedTermIndex();
+    if (applied.getIndex() >= 0 && (snap == null || applied.getIndex() > snap.getIndex())) {
+      takeSnapshot();
+    }
   }
 
   @Override
