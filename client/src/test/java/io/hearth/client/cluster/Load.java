@@ -45,6 +45,15 @@ final class Load {
    */
   static List<String> createFiles(HearthClient h, String dir, int count, Duration timeout)
       throws Exception {
+    return createFiles(h, dir, count, timeout, WINDOW);
+  }
+
+  /**
+   * As above with at most {@code window} creates in flight. The client batches concurrent calls
+   * into one log entry, so a test that needs one entry per create (to fill the log) passes 1.
+   */
+  static List<String> createFiles(
+      HearthClient h, String dir, int count, Duration timeout, int window) throws Exception {
     Instant deadline = Instant.now().plus(timeout);
     bounded(h.mkdirAsync(dir, 0755), timeout);
     List<String> names = new ArrayList<>();
@@ -53,7 +62,7 @@ final class Load {
       String name = "f" + i;
       names.add(name);
       inFlight.add(h.createAsync(dir + "/" + name, 0644));
-      if (inFlight.size() >= WINDOW || i == count - 1) {
+      if (inFlight.size() >= window || i == count - 1) {
         for (CompletableFuture<?> f : inFlight) {
           bounded(f, Duration.between(Instant.now(), deadline));
         }

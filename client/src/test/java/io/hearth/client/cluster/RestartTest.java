@@ -50,7 +50,7 @@ class RestartTest {
 
             // SIGKILL: nothing is snapshotted at stop, the node must resume from its store + log.
             c.kill9(victim);
-            List<String> during = Load.createFiles(h, "/during", 1000, WRITE_TIMEOUT);
+            List<String> during = Load.createFiles(h, "/during", 1000, WRITE_TIMEOUT, 1);
             c.restart(victim);
             c.waitUp(victim, LEADER_TIMEOUT);
 
@@ -123,7 +123,7 @@ class RestartTest {
             String victim = follower(c, c.waitForLeader(LEADER_TIMEOUT));
             c.stop(victim);
 
-            List<String> b = Load.createFiles(h, "/b", 1300, WRITE_TIMEOUT);
+            List<String> b = Load.createFiles(h, "/b", 1300, WRITE_TIMEOUT, 1);
             // A term change rolls the open segment; only closed segments can be purged.
             String leader = c.waitForLeader(LEADER_TIMEOUT);
             String other =
@@ -133,7 +133,7 @@ class RestartTest {
                     .orElseThrow();
             h.meta().raft().admin().transferLeadership(RaftPeerId.valueOf(other), 20_000);
             assertEquals(other, c.waitForLeader(LEADER_TIMEOUT, leader));
-            List<String> cc = Load.createFiles(h, "/c", 1300, WRITE_TIMEOUT);
+            List<String> cc = Load.createFiles(h, "/c", 1300, WRITE_TIMEOUT, 1);
             c.log(
                 "log segments: "
                     + leader
