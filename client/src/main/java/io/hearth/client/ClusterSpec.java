@@ -38,7 +38,8 @@ public record ClusterSpec(List<Member> members) {
       }
       int colon = s.lastIndexOf(':');
       if (colon <= 0) {
-        throw new HearthException(Errno.EINVAL, "cluster member '" + part + "': expected host:port");
+        throw new HearthException(
+            Errno.EINVAL, "cluster member '" + part + "': expected host:port");
       }
       int port;
       try {

@@ -42,8 +42,8 @@ import java.util.function.Function;
  * Every operation has a blocking form, which throws {@link HearthException} carrying the errno, and
  * an {@code ...Async} form whose future fails with one.
  *
- * <p>Consistency: every call is linearizable. Writes are retried across leader changes exactly
- * once (see {@link MetaClient}). Thread-safe: share one client between threads.
+ * <p>Consistency: every call is linearizable. Writes are retried across leader changes exactly once
+ * (see {@link MetaClient}). Thread-safe: share one client between threads.
  *
  * <p>Permissions are checked by the server against this client's {@link Credentials}: the process's
  * own by default, another's through {@link #withCredentials} (for a FUSE bridge acting for many
@@ -52,6 +52,7 @@ import java.util.function.Function;
 public final class HearthClient implements AutoCloseable {
   /** For {@link #utimens}: set this time to the server's now. */
   public static final long UTIME_NOW = Long.MAX_VALUE;
+
   /** For {@link #utimens}: leave this time unchanged. */
   public static final long UTIME_OMIT = Long.MAX_VALUE - 1;
 
@@ -122,11 +123,21 @@ public final class HearthClient implements AutoCloseable {
   }
 
   private CompletableFuture<Stat> lookup(String path, boolean follow) {
-    return withLoc(path, loc -> read(b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)), HearthClient::attr));
+    return withLoc(
+        path,
+        loc ->
+            read(
+                b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)),
+                HearthClient::attr));
   }
 
   public CompletableFuture<String> readlinkAsync(String path) {
-    return withLoc(path, loc -> read(b -> b.setReadlink(ReadlinkReq.newBuilder().setLoc(loc)), r -> r.getData().toStringUtf8()));
+    return withLoc(
+        path,
+        loc ->
+            read(
+                b -> b.setReadlink(ReadlinkReq.newBuilder().setLoc(loc)),
+                r -> r.getData().toStringUtf8()));
   }
 
   public String readlink(String path) throws HearthException {
@@ -134,16 +145,24 @@ public final class HearthClient implements AutoCloseable {
   }
 
   /** One page of entries after {@code cookie} (0 = from the start); "." and ".." are not listed. */
-  public CompletableFuture<DirPage> readdirAsync(String path, long cookie, int maxEntries, boolean plus) {
+  public CompletableFuture<DirPage> readdirAsync(
+      String path, long cookie, int maxEntries, boolean plus) {
     return withLoc(
         path,
         loc ->
             read(
-                b -> b.setReaddir(ReaddirReq.newBuilder().setLoc(loc).setCookie(cookie).setMaxEntries(maxEntries).setPlus(plus)),
+                b ->
+                    b.setReaddir(
+                        ReaddirReq.newBuilder()
+                            .setLoc(loc)
+                            .setCookie(cookie)
+                            .setMaxEntries(maxEntries)
+                            .setPlus(plus)),
                 HearthClient::page));
   }
 
-  public DirPage readdir(String path, long cookie, int maxEntries, boolean plus) throws HearthException {
+  public DirPage readdir(String path, long cookie, int maxEntries, boolean plus)
+      throws HearthException {
     return join(readdirAsync(path, cookie, maxEntries, plus));
   }
 
@@ -169,9 +188,14 @@ public final class HearthClient implements AutoCloseable {
     return join(statfsAsync());
   }
 
-  /** access(2): fails with EACCES unless the caller may access the path for {@code mask} (R=4 W=2 X=1). */
+  /**
+   * access(2): fails with EACCES unless the caller may access the path for {@code mask} (R=4 W=2
+   * X=1).
+   */
   public CompletableFuture<Void> accessAsync(String path, int mask) {
-    return withLoc(path, loc -> read(b -> b.setAccess(AccessReq.newBuilder().setLoc(loc).setMask(mask)), r -> null));
+    return withLoc(
+        path,
+        loc -> read(b -> b.setAccess(AccessReq.newBuilder().setLoc(loc).setMask(mask)), r -> null));
   }
 
   public void access(String path, int mask) throws HearthException {
@@ -179,7 +203,12 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public CompletableFuture<byte[]> getxattrAsync(String path, String name) {
-    return withLoc(path, loc -> read(b -> b.setGetxattr(GetxattrReq.newBuilder().setLoc(loc).setName(utf8(name))), r -> r.getData().toByteArray()));
+    return withLoc(
+        path,
+        loc ->
+            read(
+                b -> b.setGetxattr(GetxattrReq.newBuilder().setLoc(loc).setName(utf8(name))),
+                r -> r.getData().toByteArray()));
   }
 
   public byte[] getxattr(String path, String name) throws HearthException {
@@ -192,7 +221,10 @@ public final class HearthClient implements AutoCloseable {
         loc ->
             read(
                 b -> b.setListxattr(ListxattrReq.newBuilder().setLoc(loc)),
-                r -> r.getXattrNames().getNamesList().stream().map(ByteString::toStringUtf8).toList()));
+                r ->
+                    r.getXattrNames().getNamesList().stream()
+                        .map(ByteString::toStringUtf8)
+                        .toList()));
   }
 
   public List<String> listxattr(String path) throws HearthException {
@@ -202,7 +234,12 @@ public final class HearthClient implements AutoCloseable {
   // ---- writes ----
 
   public CompletableFuture<Stat> mkdirAsync(String path, int mode) {
-    return withLoc(path, loc -> write(b -> b.setMkdir(MkdirReq.newBuilder().setLoc(loc).setMode(mode)), HearthClient::attr));
+    return withLoc(
+        path,
+        loc ->
+            write(
+                b -> b.setMkdir(MkdirReq.newBuilder().setLoc(loc).setMode(mode)),
+                HearthClient::attr));
   }
 
   public Stat mkdir(String path, int mode) throws HearthException {
@@ -211,7 +248,12 @@ public final class HearthClient implements AutoCloseable {
 
   /** mknod(2): {@code mode} carries the type (S_IFREG, S_IFIFO, S_IFCHR...) and permissions. */
   public CompletableFuture<Stat> mknodAsync(String path, int mode, long rdev) {
-    return withLoc(path, loc -> write(b -> b.setMknod(MknodReq.newBuilder().setLoc(loc).setMode(mode).setRdev(rdev)), HearthClient::attr));
+    return withLoc(
+        path,
+        loc ->
+            write(
+                b -> b.setMknod(MknodReq.newBuilder().setLoc(loc).setMode(mode).setRdev(rdev)),
+                HearthClient::attr));
   }
 
   public Stat mknod(String path, int mode, long rdev) throws HearthException {
@@ -228,7 +270,8 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public CompletableFuture<Void> unlinkAsync(String path) {
-    return withLoc(path, loc -> write(b -> b.setUnlink(UnlinkReq.newBuilder().setLoc(loc)), r -> null));
+    return withLoc(
+        path, loc -> write(b -> b.setUnlink(UnlinkReq.newBuilder().setLoc(loc)), r -> null));
   }
 
   public void unlink(String path) throws HearthException {
@@ -236,7 +279,8 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public CompletableFuture<Void> rmdirAsync(String path) {
-    return withLoc(path, loc -> write(b -> b.setRmdir(RmdirReq.newBuilder().setLoc(loc)), r -> null));
+    return withLoc(
+        path, loc -> write(b -> b.setRmdir(RmdirReq.newBuilder().setLoc(loc)), r -> null));
   }
 
   public void rmdir(String path) throws HearthException {
@@ -247,7 +291,14 @@ public final class HearthClient implements AutoCloseable {
   public CompletableFuture<Void> renameAsync(String from, String to, int flags) {
     return withLoc(
         from,
-        f -> withLoc(to, t -> write(b -> b.setRename(RenameReq.newBuilder().setFrom(f).setTo(t).setFlags(flags)), r -> null)));
+        f ->
+            withLoc(
+                to,
+                t ->
+                    write(
+                        b ->
+                            b.setRename(RenameReq.newBuilder().setFrom(f).setTo(t).setFlags(flags)),
+                        r -> null)));
   }
 
   public void rename(String from, String to, int flags) throws HearthException {
@@ -262,7 +313,13 @@ public final class HearthClient implements AutoCloseable {
   public CompletableFuture<Stat> linkAsync(String existing, String newPath) {
     return withLoc(
         existing,
-        e -> withLoc(newPath, n -> write(b -> b.setLink(LinkReq.newBuilder().setTarget(e).setLink(n)), HearthClient::attr)));
+        e ->
+            withLoc(
+                newPath,
+                n ->
+                    write(
+                        b -> b.setLink(LinkReq.newBuilder().setTarget(e).setLink(n)),
+                        HearthClient::attr)));
   }
 
   public Stat link(String existing, String newPath) throws HearthException {
@@ -271,7 +328,12 @@ public final class HearthClient implements AutoCloseable {
 
   /** symlink(2): a link at {@code linkPath} whose content is {@code target}. */
   public CompletableFuture<Stat> symlinkAsync(String target, String linkPath) {
-    return withLoc(linkPath, loc -> write(b -> b.setSymlink(SymlinkReq.newBuilder().setLoc(loc).setTarget(utf8(target))), HearthClient::attr));
+    return withLoc(
+        linkPath,
+        loc ->
+            write(
+                b -> b.setSymlink(SymlinkReq.newBuilder().setLoc(loc).setTarget(utf8(target))),
+                HearthClient::attr));
   }
 
   public Stat symlink(String target, String linkPath) throws HearthException {
@@ -280,7 +342,8 @@ public final class HearthClient implements AutoCloseable {
 
   /** Any setattr; see the {@link SetattrReq} fields. {@code loc} is filled in from the path. */
   public CompletableFuture<Stat> setattrAsync(String path, SetattrReq.Builder changes) {
-    return withLoc(path, loc -> write(b -> b.setSetattr(changes.clone().setLoc(loc)), HearthClient::attr));
+    return withLoc(
+        path, loc -> write(b -> b.setSetattr(changes.clone().setLoc(loc)), HearthClient::attr));
   }
 
   public Stat setattr(String path, SetattrReq.Builder changes) throws HearthException {
@@ -288,7 +351,8 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public Stat chmod(String path, int mode) throws HearthException {
-    return setattr(path, SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK).setFollow(true));
+    return setattr(
+        path, SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK).setFollow(true));
   }
 
   /** chown(2); -1 leaves that id unchanged. */
@@ -305,7 +369,9 @@ public final class HearthClient implements AutoCloseable {
 
   /** utimensat(2); each time in ns since the epoch, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}. */
   public Stat utimens(String path, long atimeNs, long mtimeNs) throws HearthException {
-    return setattr(path, SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs)).setFollow(true));
+    return setattr(
+        path,
+        SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs)).setFollow(true));
   }
 
   public Stat truncate(String path, long size) throws HearthException {
@@ -317,7 +383,13 @@ public final class HearthClient implements AutoCloseable {
         path,
         loc ->
             write(
-                b -> b.setSetxattr(SetxattrReq.newBuilder().setLoc(loc).setName(utf8(name)).setValue(ByteString.copyFrom(value)).setFlags(flags)),
+                b ->
+                    b.setSetxattr(
+                        SetxattrReq.newBuilder()
+                            .setLoc(loc)
+                            .setName(utf8(name))
+                            .setValue(ByteString.copyFrom(value))
+                            .setFlags(flags)),
                 r -> null));
   }
 
@@ -326,7 +398,12 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public CompletableFuture<Void> removexattrAsync(String path, String name) {
-    return withLoc(path, loc -> write(b -> b.setRemovexattr(RemovexattrReq.newBuilder().setLoc(loc).setName(utf8(name))), r -> null));
+    return withLoc(
+        path,
+        loc ->
+            write(
+                b -> b.setRemovexattr(RemovexattrReq.newBuilder().setLoc(loc).setName(utf8(name))),
+                r -> null));
   }
 
   public void removexattr(String path, String name) throws HearthException {
@@ -357,7 +434,8 @@ public final class HearthClient implements AutoCloseable {
     return b.build();
   }
 
-  private static <T> CompletableFuture<T> withLoc(String path, Function<Loc, CompletableFuture<T>> f) {
+  private static <T> CompletableFuture<T> withLoc(
+      String path, Function<Loc, CompletableFuture<T>> f) {
     try {
       return f.apply(loc(path));
     } catch (HearthException e) {
@@ -415,7 +493,8 @@ public final class HearthClient implements AutoCloseable {
       return f.get();
     } catch (ExecutionException | CompletionException e) {
       Throwable c = e.getCause();
-      while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+      while ((c instanceof CompletionException || c instanceof ExecutionException)
+          && c.getCause() != null) {
         c = c.getCause();
       }
       if (c instanceof HearthException h) {

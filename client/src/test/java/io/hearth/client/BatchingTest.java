@@ -41,12 +41,14 @@ class BatchingTest {
         } catch (CompletionException e) {
           HearthException he = (HearthException) e.getCause();
           assertEquals(Errno.EEXIST, he.errno(), names.get(i));
-          assertTrue(created.contains(names.get(i)), "EEXIST before the first create: " + names.get(i));
+          assertTrue(
+              created.contains(names.get(i)), "EEXIST before the first create: " + names.get(i));
         }
       }
       List<DirEntry> listed = h.list("/d", false);
       assertEquals(created.size(), listed.size());
-      assertEquals(2 + created.size(), h.stat("/d").nlink(), "a failed mkdir must not count a link");
+      assertEquals(
+          2 + created.size(), h.stat("/d").nlink(), "a failed mkdir must not count a link");
       // Reads in flight together answer each for itself, errors included.
       List<CompletableFuture<Stat>> stats = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
@@ -57,7 +59,9 @@ class BatchingTest {
           assertTrue(stats.get(i).join().isDir());
         } else {
           int k = i;
-          var e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class, () -> stats.get(k).join());
+          var e =
+              org.junit.jupiter.api.Assertions.assertThrows(
+                  CompletionException.class, () -> stats.get(k).join());
           assertEquals(Errno.ENOENT, ((HearthException) e.getCause()).errno());
         }
       }

@@ -16,29 +16,38 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * N real Hearth servers (real Ratis, real RocksDB) in this JVM on free loopback ports, data in a
- * temp directory deleted on close. A broken invariant is recorded, not fatal, so a test can fail on it.
+ * temp directory deleted on close. A broken invariant is recorded, not fatal, so a test can fail on
+ * it.
  */
 public final class InProcessCluster implements AutoCloseable {
   private final Path dir;
   private final List<String> peers = new ArrayList<>();
   private final List<HearthServer> servers = new ArrayList<>();
   public final AtomicReference<Throwable> fatal = new AtomicReference<>();
+  private final Thread cleanup = new Thread(this::closeQuietly, "in-process-cluster-cleanup");
 
   public InProcessCluster(int n) throws IOException {
     dir = Files.createTempDirectory("hearth-cluster");
     for (int i = 1; i <= n; i++) {
       peers.add("n" + i + "@127.0.0.1:" + freePort());
     }
-    for (int i = 1; i <= n; i++) {
-      Map<String, String> flags = new HashMap<>();
-      flags.put(ServerConfig.NODE_ID.name(), "n" + i);
-      flags.put(ServerConfig.DATA_DIR.name(), dir.resolve("n" + i).toString());
-      flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
-      HearthServer s = new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set);
-      servers.add(s);
-    }
-    for (HearthServer s : servers) {
-      s.start();
+    // A run that dies before close() (an aborted benchmark, a killed test) still removes its data.
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try {
+      for (int i = 1; i <= n; i++) {
+        Map<String, String> flags = new HashMap<>();
+        flags.put(ServerConfig.NODE_ID.name(), "n" + i);
+        flags.put(ServerConfig.DATA_DIR.name(), dir.resolve("n" + i).toString());
+        flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
+        servers.add(
+            new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set));
+      }
+      for (HearthServer s : servers) {
+        s.start();
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
     }
   }
 
@@ -59,8 +68,26 @@ public final class InProcessCluster implements AutoCloseable {
     return servers;
   }
 
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (IOException | RuntimeException e) {
+      // the JVM is going down; nothing else to do
+    }
+  }
+
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
+    if (Thread.currentThread() != cleanup) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException e) {
+        // already shutting down
+      }
+    }
+    if (!Files.exists(dir)) {
+      return;
+    }
     for (HearthServer s : servers) {
       try {
         s.close();

@@ -22,7 +22,8 @@ class SmokeTest {
       assertEquals(1, h.list("/a", true).size());
       HearthException e = assertThrows(HearthException.class, () -> h.mkdir("/a", 0755));
       assertEquals(Errno.EEXIST, e.errno());
-      assertEquals(Errno.ENOENT, assertThrows(HearthException.class, () -> h.stat("/nope")).errno());
+      assertEquals(
+          Errno.ENOENT, assertThrows(HearthException.class, () -> h.stat("/nope")).errno());
       assertTrue(h.statfs().blocks() > 0);
     }
   }

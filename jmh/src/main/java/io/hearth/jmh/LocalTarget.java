@@ -14,7 +14,8 @@ final class LocalTarget implements Target {
   private final Path root;
 
   LocalTarget() throws IOException {
-    Path base = Path.of(System.getProperty("hearth.bench.localDir", System.getProperty("java.io.tmpdir")));
+    Path base =
+        Path.of(System.getProperty("hearth.bench.localDir", System.getProperty("java.io.tmpdir")));
     Files.createDirectories(base);
     root = Files.createTempDirectory(base, "hearth-bench-local");
   }

@@ -28,7 +28,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 5)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx4g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow",
+      "-Xmx4g",
+      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+    })
 public class MetaBench {
 
   /** The file system under test, shared by all threads. */

@@ -3,7 +3,9 @@ package io.hearth.protocol;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Linux errno values: how every expected failure is named, on the wire and at the FUSE boundary. */
+/**
+ * Linux errno values: how every expected failure is named, on the wire and at the FUSE boundary.
+ */
 public enum Errno {
   EPERM(1, "Operation not permitted"),
   ENOENT(2, "No such file or directory"),

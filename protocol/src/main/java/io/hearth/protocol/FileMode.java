@@ -14,6 +14,7 @@ public final class FileMode {
   public static final int S_ISGID = 02000;
   public static final int S_ISVTX = 01000;
   public static final int S_IXGRP = 00010;
+
   /** Permission bits plus setuid, setgid and sticky: what chmod may change. */
   public static final int PERM_MASK = 07777;
 

@@ -35,7 +35,8 @@ public final class HearthServer implements AutoCloseable {
   private final ServerConfig config;
   private final RaftServer raft;
 
-  public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal) throws IOException {
+  public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
+      throws IOException {
     this.config = config;
     Path dataDir = config.get(ServerConfig.DATA_DIR);
     Path raftDir = dataDir.resolve("raft");
@@ -50,7 +51,8 @@ public final class HearthServer implements AutoCloseable {
             .setGroup(group)
             .setProperties(properties(config, raftDir))
             .setStateMachine(new MetaStateMachine(clock, ops, fatal))
-            .setOption(existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
+            .setOption(
+                existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
             .build();
   }
 

@@ -21,8 +21,8 @@ import java.util.function.Function;
  *
  * <p>Order: calls leave in the order they were submitted, within a batch and across batches.
  *
- * <p>Bounds: at most {@link Limits#BATCH_REQUESTS_MAX} calls a batch, at most {@link
- * #QUEUE_MAX} waiting (more fail at once with EAGAIN). Thread-safe.
+ * <p>Bounds: at most {@link Limits#BATCH_REQUESTS_MAX} calls a batch, at most {@link #QUEUE_MAX}
+ * waiting (more fail at once with EAGAIN). Thread-safe.
  */
 final class Batcher {
   static final int QUEUE_MAX = 8192;
@@ -49,7 +49,8 @@ final class Batcher {
     synchronized (this) {
       if (queue.size() >= QUEUE_MAX) {
         return CompletableFuture.failedFuture(
-            new HearthException(Errno.EAGAIN, QUEUE_MAX + " calls already waiting for the meta group"));
+            new HearthException(
+                Errno.EAGAIN, QUEUE_MAX + " calls already waiting for the meta group"));
       }
       queue.add(p);
       if (inFlight >= inFlightMax) {

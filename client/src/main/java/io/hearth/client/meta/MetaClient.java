@@ -35,8 +35,8 @@ import org.apache.ratis.util.TimeDuration;
  *
  * <p>Writes go to the leader (found and followed by Ratis) and are retried with the same call id
  * after a leader change, so the server's retry cache answers a retried mkdir with its first reply:
- * exactly-once. Reads are linearizable (ReadIndex on the leader). A request that still has no answer
- * after {@link #RETRY_ATTEMPTS_MAX} attempts fails with ETIMEDOUT.
+ * exactly-once. Reads are linearizable (ReadIndex on the leader). A request that still has no
+ * answer after {@link #RETRY_ATTEMPTS_MAX} attempts fails with ETIMEDOUT.
  *
  * <p>Thread-safe; calls may be issued concurrently and are pipelined.
  */
@@ -44,12 +44,15 @@ public final class MetaClient implements AutoCloseable {
   public static final int RETRY_ATTEMPTS_MAX = 600;
   public static final long RETRY_SLEEP_MS = 100;
   public static final long REQUEST_TIMEOUT_MS = 3000;
+
   /** The longest a caller waits for any one call, whatever the retries underneath are doing. */
   public static final long CALL_DEADLINE_MS = 60_000;
+
   public static final long READ_RETRY_DEADLINE_MS = 30_000;
 
   /** Sends under way at once, per kind; more concurrent calls wait and leave as one batch. */
   public static final int WRITES_IN_FLIGHT_MAX = 2;
+
   public static final int READS_IN_FLIGHT_MAX = 4;
 
   private final RaftClient raft;
@@ -64,10 +67,13 @@ public final class MetaClient implements AutoCloseable {
         props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS));
     RetryPolicy retry =
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            RETRY_ATTEMPTS_MAX,
-            TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS));
+            RETRY_ATTEMPTS_MAX, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS));
     this.raft =
-        RaftClient.newBuilder().setRaftGroup(group).setProperties(props).setRetryPolicy(retry).build();
+        RaftClient.newBuilder()
+            .setRaftGroup(group)
+            .setProperties(props)
+            .setRetryPolicy(retry)
+            .build();
   }
 
   /**
@@ -131,7 +137,8 @@ public final class MetaClient implements AutoCloseable {
     return f.orTimeout(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
         .exceptionallyCompose(
             t -> {
-              Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+              Throwable c =
+                  t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
               if (c instanceof TimeoutException) {
                 return CompletableFuture.failedFuture(
                     new HearthException(
@@ -152,10 +159,10 @@ public final class MetaClient implements AutoCloseable {
   /**
    * A read served by one given server from its own replica, whatever its role (not linearizable).
    *
-   * <p>Sent through the blocking API on a virtual thread, not {@code async().sendStaleRead}: in Ratis
-   * 3.2.0 an async stale read goes through the client's ordered stream, whose first request is
-   * preceded by a dummy watch that is not addressed to the chosen server (RATIS-2497); seen here as
-   * a stale read that one of three servers never answers from a fresh client, until timeout.
+   * <p>Sent through the blocking API on a virtual thread, not {@code async().sendStaleRead}: in
+   * Ratis 3.2.0 an async stale read goes through the client's ordered stream, whose first request
+   * is preceded by a dummy watch that is not addressed to the chosen server (RATIS-2497); seen here
+   * as a stale read that one of three servers never answers from a fresh client, until timeout.
    */
   public CompletableFuture<MetaReply> readLocal(MetaRequest req, RaftPeerId server) {
     Message m = toMessage(req);
@@ -194,7 +201,8 @@ public final class MetaClient implements AutoCloseable {
                 new HearthException(Errno.EIO, "unreadable reply from server", e));
           }
           if (r.getErrno() != 0) {
-            throw new CompletionException(new HearthException(Errno.of(r.getErrno()), r.getError()));
+            throw new CompletionException(
+                new HearthException(Errno.of(r.getErrno()), r.getError()));
           }
           return r;
         });
@@ -221,7 +229,9 @@ public final class MetaClient implements AutoCloseable {
     }
     if (t instanceof RaftRetryFailureException) {
       return new HearthException(
-          Errno.ETIMEDOUT, "no meta leader answered; is a majority of servers up? " + t.getMessage(), t);
+          Errno.ETIMEDOUT,
+          "no meta leader answered; is a majority of servers up? " + t.getMessage(),
+          t);
     }
     if (t instanceof AlreadyClosedException) {
       return new HearthException(Errno.EIO, "client closed", t);

@@ -38,7 +38,8 @@ final class ReadRetry {
                 result.complete(v);
                 return;
               }
-              Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+              Throwable c =
+                  t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
               boolean again =
                   c instanceof HearthException h
                       && retriable.test(h)
@@ -50,7 +51,12 @@ final class ReadRetry {
               Executor later = CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS);
               later.execute(
                   () ->
-                      attempt(call, retriable, deadlineNanos, Math.min(backoffMs * 2, BACKOFF_MAX_MS), result));
+                      attempt(
+                          call,
+                          retriable,
+                          deadlineNanos,
+                          Math.min(backoffMs * 2, BACKOFF_MAX_MS),
+                          result));
             });
   }
 }

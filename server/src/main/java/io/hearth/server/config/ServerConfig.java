@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The few settings of one {@code hearth server}, each typed, with a default or required. Read from a
- * properties file and/or flags; flags win. Unknown keys and bad values fail the start.
+ * The few settings of one {@code hearth server}, each typed, with a default or required. Read from
+ * a properties file and/or flags; flags win. Unknown keys and bad values fail the start.
  */
 public final class ServerConfig {
   public static final ConfigKey<String> NODE_ID =
@@ -20,7 +20,11 @@ public final class ServerConfig {
       new ConfigKey<>("data.dir", Path::of, null, "path", "where Raft logs and the namespace live");
   public static final ConfigKey<List<Peer>> PEERS =
       new ConfigKey<>(
-          "peers", Peer::parseList, null, "", "initial meta group: id@host:port,... (this node included)");
+          "peers",
+          Peer::parseList,
+          null,
+          "",
+          "initial meta group: id@host:port,... (this node included)");
   public static final ConfigKey<Long> SNAPSHOT_EVERY_ENTRIES =
       new ConfigKey<>(
           "snapshot.every.entries",
@@ -29,7 +33,8 @@ public final class ServerConfig {
           "entries",
           "take a RocksDB checkpoint snapshot (and purge the log before it) after this many entries");
 
-  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, DATA_DIR, PEERS, SNAPSHOT_EVERY_ENTRIES);
+  public static final List<ConfigKey<?>> ALL =
+      List.of(NODE_ID, DATA_DIR, PEERS, SNAPSHOT_EVERY_ENTRIES);
 
   private final Map<String, String> raw;
 
@@ -64,7 +69,10 @@ public final class ServerConfig {
     for (String k : raw.keySet()) {
       if (ALL.stream().noneMatch(key -> key.name().equals(k))) {
         throw new IllegalArgumentException(
-            "unknown config key '" + k + "'; known keys: " + ALL.stream().map(ConfigKey::name).toList());
+            "unknown config key '"
+                + k
+                + "'; known keys: "
+                + ALL.stream().map(ConfigKey::name).toList());
       }
     }
     for (ConfigKey<?> k : ALL) {

@@ -50,12 +50,13 @@ import org.slf4j.LoggerFactory;
  * <p>Reads ({@link #query}) run on a RocksDB snapshot; with Ratis's LINEARIZABLE read option they
  * are served after a ReadIndex check, so they see every write acknowledged before they started.
  *
- * <p>Threads: Ratis calls startTransaction on its request threads, applyTransaction and takeSnapshot
- * on its single apply thread, query on request threads. The store is swapped only by {@link
- * #reinitialize} (after a snapshot install), under the write lock; queries hold the read lock.
+ * <p>Threads: Ratis calls startTransaction on its request threads, applyTransaction and
+ * takeSnapshot on its single apply thread, query on request threads. The store is swapped only by
+ * {@link #reinitialize} (after a snapshot install), under the write lock; queries hold the read
+ * lock.
  *
- * <p>States follow Ratis's LifeCycle: NEW -> STARTING -> RUNNING; pause() goes RUNNING -> PAUSING ->
- * PAUSED while a snapshot is installed, reinitialize() goes back through STARTING to RUNNING.
+ * <p>States follow Ratis's LifeCycle: NEW -> STARTING -> RUNNING; pause() goes RUNNING -> PAUSING
+ * -> PAUSED while a snapshot is installed, reinitialize() goes back through STARTING to RUNNING.
  */
 public final class MetaStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
@@ -229,7 +230,8 @@ public final class MetaStateMachine extends BaseStateMachine {
     long term = entry.getTerm();
     long index = entry.getIndex();
     try {
-      MetaEntry me = MetaEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      MetaEntry me =
+          MetaEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
       MetaRequest req = MetaRequest.parseFrom(me.getRequest());
       MetaReply reply;
       try (Txn txn = store.writeTxn()) {
@@ -263,7 +265,8 @@ public final class MetaStateMachine extends BaseStateMachine {
       }
       boolean batch = req.getOpCase() == MetaRequest.OpCase.BATCH;
       if (batch
-          ? req.getBatch().getRequestsCount() > Limits.BATCH_REQUESTS_MAX || !ops.allOfKind(req.getBatch(), true)
+          ? req.getBatch().getRequestsCount() > Limits.BATCH_REQUESTS_MAX
+              || !ops.allOfKind(req.getBatch(), true)
           : !ops.isReadOnly(req)) {
         throw new HearthException(Errno.EINVAL, req.getOpCase() + " is not a read");
       }

@@ -55,7 +55,8 @@ final class FsModel {
     return walk(root, names, followLast, new int[] {0});
   }
 
-  private Res walk(Node dir, List<String> names, boolean followLast, int[] follows) throws HearthException {
+  private Res walk(Node dir, List<String> names, boolean followLast, int[] follows)
+      throws HearthException {
     if (names.isEmpty()) {
       return new Res(null, null, dir);
     }
@@ -160,7 +161,9 @@ final class FsModel {
     fail(exchange && dst == null, Errno.ENOENT);
     if (f.parent != t.parent) {
       fail(isAncestorOrSelf(src, t.parent), Errno.EINVAL);
-      fail(dst != null && isAncestorOrSelf(dst, f.parent), exchange ? Errno.EINVAL : Errno.ENOTEMPTY);
+      fail(
+          dst != null && isAncestorOrSelf(dst, f.parent),
+          exchange ? Errno.EINVAL : Errno.ENOTEMPTY);
     }
     if (dst == src) {
       return;

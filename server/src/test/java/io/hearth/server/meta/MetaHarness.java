@@ -51,7 +51,8 @@ public final class MetaHarness implements AutoCloseable {
   /** One log entry: applied at the next index, committed whether or not it failed. */
   public MetaReply apply(MetaRequest req) {
     if (ops.isReadOnly(req)) {
-      throw new IllegalArgumentException(req.getOpCase() + " is a read; startTransaction refuses it");
+      throw new IllegalArgumentException(
+          req.getOpCase() + " is a read; startTransaction refuses it");
     }
     index++;
     MetaReply reply;

@@ -77,7 +77,8 @@ class NamespaceModelTest {
       return new Step("mkdir " + ps, () -> m.mkdir(p, mode), () -> fs.mkdir(ps, mode));
     } else if (r < 28) {
       int mode = rnd.nextInt(010000);
-      return new Step("create " + ps, () -> m.create(p, mode), () -> fs.mknod(ps, FileMode.S_IFREG | mode, 0));
+      return new Step(
+          "create " + ps, () -> m.create(p, mode), () -> fs.mknod(ps, FileMode.S_IFREG | mode, 0));
     } else if (r < 38) {
       return new Step("unlink " + ps, () -> m.unlink(p), () -> fs.unlink(ps));
     } else if (r < 48) {
@@ -86,8 +87,10 @@ class NamespaceModelTest {
       List<String> q = path(rnd);
       String qs = String.join("/", q);
       int flags = rnd.nextInt(10) < 6 ? 0 : rnd.nextInt(4);
-      return new Step("rename " + ps + " " + qs + " flags " + flags,
-          () -> m.rename(p, q, flags), () -> fs.rename(ps, qs, flags));
+      return new Step(
+          "rename " + ps + " " + qs + " flags " + flags,
+          () -> m.rename(p, q, flags),
+          () -> fs.rename(ps, qs, flags));
     } else if (r < 76) {
       List<String> q = path(rnd);
       String qs = String.join("/", q);
@@ -98,17 +101,25 @@ class NamespaceModelTest {
       return new Step("symlink " + t + " " + ps, () -> m.symlink(t, p), () -> fs.symlink(t, ps));
     } else if (r < 89) {
       int mode = rnd.nextInt(010000);
-      return new Step("chmod " + ps + " 0" + Integer.toOctalString(mode), () -> m.chmod(p, mode), () -> fs.chmod(ps, mode));
+      return new Step(
+          "chmod " + ps + " 0" + Integer.toOctalString(mode),
+          () -> m.chmod(p, mode),
+          () -> fs.chmod(ps, mode));
     } else if (r < 96) {
       String name = XATTRS[rnd.nextInt(XATTRS.length)];
       byte[] value = new byte[rnd.nextInt(8)];
       rnd.nextBytes(value);
       int flags = rnd.nextInt(3);
-      return new Step("setxattr " + ps + " " + name + " flags " + flags,
-          () -> m.setxattr(p, name, value, flags), () -> fs.setxattr(ps, name, value, flags));
+      return new Step(
+          "setxattr " + ps + " " + name + " flags " + flags,
+          () -> m.setxattr(p, name, value, flags),
+          () -> fs.setxattr(ps, name, value, flags));
     } else {
       String name = XATTRS[rnd.nextInt(XATTRS.length)];
-      return new Step("removexattr " + ps + " " + name, () -> m.removexattr(p, name), () -> fs.removexattr(ps, name));
+      return new Step(
+          "removexattr " + ps + " " + name,
+          () -> m.removexattr(p, name),
+          () -> fs.removexattr(ps, name));
     }
   }
 

@@ -90,7 +90,8 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertErrno(Errno.ENOENT, () -> root.mknod(locAt(999_999, "x"), FileMode.S_IFREG | 0644, 0));
     Attr gone = root.mkdir("gone", 0755);
     root.rmdir("gone");
-    assertErrno(Errno.ENOENT, () -> root.mknod(locAt(gone.getIno(), "x"), FileMode.S_IFREG | 0644, 0));
+    assertErrno(
+        Errno.ENOENT, () -> root.mknod(locAt(gone.getIno(), "x"), FileMode.S_IFREG | 0644, 0));
   }
 
   @Test
@@ -113,7 +114,8 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertErrno(Errno.ELOOP, () -> root.stat("loop1"));
     assertErrno(Errno.ELOOP, () -> root.stat("self"));
     assertErrno(Errno.ELOOP, () -> root.create("loop1/f", 0644));
-    assertEquals(FileMode.S_IFLNK, FileMode.type(root.lstat("loop1").getMode()), "lstat does not follow");
+    assertEquals(
+        FileMode.S_IFLNK, FileMode.type(root.lstat("loop1").getMode()), "lstat does not follow");
     root.symlink("missing", "dangling");
     assertErrno(Errno.ENOENT, () -> root.stat("dangling"));
   }
@@ -169,7 +171,10 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertErrno(Errno.ENOENT, () -> root.unlink("nope"));
     root.symlink("d", "ld");
     root.unlink("ld");
-    assertEquals(FileMode.S_IFDIR, FileMode.type(root.stat("d").getMode()), "the symlink goes, not its target");
+    assertEquals(
+        FileMode.S_IFDIR,
+        FileMode.type(root.stat("d").getMode()),
+        "the symlink goes, not its target");
   }
 
   @Test
@@ -190,7 +195,8 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertEquals(t, g.getCtimeNs(), "unlink changes the surviving inode's ctime");
     long inodes = Long.MAX_VALUE - root.statfs().getFilesFree();
     root.unlink("d/g");
-    assertEquals(inodes - 1, Long.MAX_VALUE - root.statfs().getFilesFree(), "the last link frees the inode");
+    assertEquals(
+        inodes - 1, Long.MAX_VALUE - root.statfs().getFilesFree(), "the last link frees the inode");
   }
 
   @Test
@@ -231,13 +237,14 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertEquals(t, d.getMtimeNs());
     assertEquals(t, d.getCtimeNs());
     assertEquals(d0.getAtimeNs(), d.getAtimeNs());
-    for (TestFs.Call op : List.<TestFs.Call>of(
-        () -> root.mkdir("d/sub", 0755),
-        () -> root.symlink("x", "d/l"),
-        () -> root.mknod("d/p", FileMode.S_IFIFO | 0644, 0),
-        () -> root.link("d/f", "d/f2"),
-        () -> root.unlink("d/f2"),
-        () -> root.rmdir("d/sub"))) {
+    for (TestFs.Call op :
+        List.<TestFs.Call>of(
+            () -> root.mkdir("d/sub", 0755),
+            () -> root.symlink("x", "d/l"),
+            () -> root.mknod("d/p", FileMode.S_IFIFO | 0644, 0),
+            () -> root.link("d/f", "d/f2"),
+            () -> root.unlink("d/f2"),
+            () -> root.rmdir("d/sub"))) {
       t = tick();
       op.run();
       assertEquals(t, root.stat("d").getMtimeNs());

@@ -42,7 +42,8 @@ class PermissionSemanticsTest extends SemanticsBase {
     assertErrno(Errno.EPERM, () -> alice.unlink("tmp/b"));
     assertErrno(Errno.EPERM, () -> alice.rmdir("tmp/bd"));
     assertErrno(Errno.EPERM, () -> alice.rename("tmp/b", "tmp/mine"));
-    assertErrno(Errno.EPERM, () -> alice.rename("tmp/a", "tmp/b"), "replacing bob's file is removing it");
+    assertErrno(
+        Errno.EPERM, () -> alice.rename("tmp/a", "tmp/b"), "replacing bob's file is removing it");
     alice.rename("tmp/a", "tmp/a2");
     alice.unlink("tmp/a2");
     root.unlink("tmp/b");

@@ -56,7 +56,8 @@ class ReaddirPagingTest extends SemanticsBase {
     }
     for (int i = 0; i < 500; i++) {
       boolean removed = i % 3 == 0 && i > 0 && i <= created * 3;
-      assertTrue(removed || seen.contains("a" + i), "entry that existed all along was skipped: a" + i);
+      assertTrue(
+          removed || seen.contains("a" + i), "entry that existed all along was skipped: a" + i);
     }
   }
 

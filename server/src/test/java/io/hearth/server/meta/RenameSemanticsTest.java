@@ -126,7 +126,8 @@ class RenameSemanticsTest extends SemanticsBase {
     assertEquals(List.of("inner"), root.names("p/f"));
     assertEquals(3, root.stat("p").getNlink(), "p gained the directory");
     assertEquals(2, root.stat("q").getNlink(), "q lost it");
-    assertEquals(root.stat("p").getIno(), root.stat("p/f/..").getIno(), "the moved directory's .. follows");
+    assertEquals(
+        root.stat("p").getIno(), root.stat("p/f/..").getIno(), "the moved directory's .. follows");
     for (String p : List.of("p", "q")) {
       assertEquals(t, root.stat(p).getMtimeNs());
       assertEquals(t, root.stat(p).getCtimeNs());
@@ -164,7 +165,8 @@ class RenameSemanticsTest extends SemanticsBase {
     assertEquals(t, root.stat("p").getMtimeNs());
     assertEquals(t, root.stat("q").getCtimeNs());
     root.rename("q/d", "q/empty");
-    assertEquals(3, root.stat("q").getNlink(), "replacing a directory drops the replaced one's link");
+    assertEquals(
+        3, root.stat("q").getNlink(), "replacing a directory drops the replaced one's link");
     root.rename("q/empty", "p/x");
     assertEquals(3, root.stat("p").getNlink());
     assertEquals(2, root.stat("q").getNlink());

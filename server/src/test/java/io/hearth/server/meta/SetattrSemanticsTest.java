@@ -54,9 +54,11 @@ class SetattrSemanticsTest extends SemanticsBase {
   @Test
   void chownClearsSetIdBitsOfNonDirectories() throws Exception {
     root.create("x", 06755);
-    assertEquals(0755, root.chown("x", 1000, -1).getMode() & 07777, "setgid with group-exec goes too");
+    assertEquals(
+        0755, root.chown("x", 1000, -1).getMode() & 07777, "setgid with group-exec goes too");
     root.create("y", 06745);
-    assertEquals(02745, root.chown("y", -1, 5).getMode() & 07777, "setgid without group-exec stays");
+    assertEquals(
+        02745, root.chown("y", -1, 5).getMode() & 07777, "setgid without group-exec stays");
     root.mkdir("d", 0755);
     root.chmod("d", 06755);
     assertEquals(06755, root.chown("d", 1000, 1000).getMode() & 07777, "directories keep them");
@@ -93,14 +95,20 @@ class SetattrSemanticsTest extends SemanticsBase {
     assertEquals(5, a.getAtimeNs());
     assertEquals(7, a.getMtimeNs());
     assertEquals(t, a.getCtimeNs());
-    assertErrno(Errno.EPERM, () -> bob.utimens("w/f", time(TimeHow.TIME_SET, 1), time(TimeHow.TIME_OMIT, 0)));
-    assertErrno(Errno.EPERM, () -> bob.utimens("w/f", time(TimeHow.TIME_NOW, 0), time(TimeHow.TIME_OMIT, 0)));
+    assertErrno(
+        Errno.EPERM,
+        () -> bob.utimens("w/f", time(TimeHow.TIME_SET, 1), time(TimeHow.TIME_OMIT, 0)));
+    assertErrno(
+        Errno.EPERM,
+        () -> bob.utimens("w/f", time(TimeHow.TIME_NOW, 0), time(TimeHow.TIME_OMIT, 0)));
     t = tick();
     a = bob.utimens("w/f", time(TimeHow.TIME_NOW, 0), time(TimeHow.TIME_NOW, 0));
     assertEquals(t, a.getAtimeNs(), "touch needs only write permission");
     assertEquals(t, a.getMtimeNs());
     alice.chmod("w/f", 0644);
-    assertErrno(Errno.EACCES, () -> bob.utimens("w/f", time(TimeHow.TIME_NOW, 0), time(TimeHow.TIME_NOW, 0)));
+    assertErrno(
+        Errno.EACCES,
+        () -> bob.utimens("w/f", time(TimeHow.TIME_NOW, 0), time(TimeHow.TIME_NOW, 0)));
     a = alice.utimens("w/f", time(TimeHow.TIME_OMIT, 0), time(TimeHow.TIME_SET, 99));
     assertEquals(t, a.getAtimeNs(), "OMIT leaves atime");
     assertEquals(99, a.getMtimeNs());

@@ -40,8 +40,8 @@ import java.util.List;
 /**
  * A path-level view of a {@link MetaHarness} for one caller, shaped like the system calls: every
  * method sends one request and returns its result, or throws the reply's errno as a
- * HearthException. Paths are split on '/' without any check, so tests can send what a client
- * would refuse.
+ * HearthException. Paths are split on '/' without any check, so tests can send what a client would
+ * refuse.
  */
 public final class TestFs {
   public static final Caller ROOT = Caller.newBuilder().build();
@@ -113,7 +113,9 @@ public final class TestFs {
   }
 
   public Attr stat(Loc l, boolean follow) throws HearthException {
-    return send(MetaRequest.newBuilder().setLookup(LookupReq.newBuilder().setLoc(l).setFollow(follow))).getAttr();
+    return send(MetaRequest.newBuilder()
+            .setLookup(LookupReq.newBuilder().setLoc(l).setFollow(follow)))
+        .getAttr();
   }
 
   public Attr stat(String p) throws HearthException {
@@ -125,11 +127,15 @@ public final class TestFs {
   }
 
   public Attr mkdir(String p, int mode) throws HearthException {
-    return send(MetaRequest.newBuilder().setMkdir(MkdirReq.newBuilder().setLoc(loc(p)).setMode(mode))).getAttr();
+    return send(MetaRequest.newBuilder()
+            .setMkdir(MkdirReq.newBuilder().setLoc(loc(p)).setMode(mode)))
+        .getAttr();
   }
 
   public Attr mknod(Loc l, int mode, long rdev) throws HearthException {
-    return send(MetaRequest.newBuilder().setMknod(MknodReq.newBuilder().setLoc(l).setMode(mode).setRdev(rdev))).getAttr();
+    return send(MetaRequest.newBuilder()
+            .setMknod(MknodReq.newBuilder().setLoc(l).setMode(mode).setRdev(rdev)))
+        .getAttr();
   }
 
   public Attr mknod(String p, int mode, long rdev) throws HearthException {
@@ -154,7 +160,9 @@ public final class TestFs {
   }
 
   public void rename(String from, String to, int flags) throws HearthException {
-    send(MetaRequest.newBuilder().setRename(RenameReq.newBuilder().setFrom(loc(from)).setTo(loc(to)).setFlags(flags)));
+    send(
+        MetaRequest.newBuilder()
+            .setRename(RenameReq.newBuilder().setFrom(loc(from)).setTo(loc(to)).setFlags(flags)));
   }
 
   public void rename(String from, String to) throws HearthException {
@@ -162,11 +170,16 @@ public final class TestFs {
   }
 
   public Attr link(String target, String link) throws HearthException {
-    return send(MetaRequest.newBuilder().setLink(LinkReq.newBuilder().setTarget(loc(target)).setLink(loc(link)))).getAttr();
+    return send(MetaRequest.newBuilder()
+            .setLink(LinkReq.newBuilder().setTarget(loc(target)).setLink(loc(link))))
+        .getAttr();
   }
 
   public Attr symlink(byte[] target, String p) throws HearthException {
-    return send(MetaRequest.newBuilder().setSymlink(SymlinkReq.newBuilder().setLoc(loc(p)).setTarget(ByteString.copyFrom(target)))).getAttr();
+    return send(MetaRequest.newBuilder()
+            .setSymlink(
+                SymlinkReq.newBuilder().setLoc(loc(p)).setTarget(ByteString.copyFrom(target))))
+        .getAttr();
   }
 
   public Attr symlink(String target, String p) throws HearthException {
@@ -174,7 +187,9 @@ public final class TestFs {
   }
 
   public String readlink(Loc l) throws HearthException {
-    return send(MetaRequest.newBuilder().setReadlink(ReadlinkReq.newBuilder().setLoc(l))).getData().toStringUtf8();
+    return send(MetaRequest.newBuilder().setReadlink(ReadlinkReq.newBuilder().setLoc(l)))
+        .getData()
+        .toStringUtf8();
   }
 
   public String readlink(String p) throws HearthException {
@@ -210,7 +225,8 @@ public final class TestFs {
   }
 
   public Attr utimens(String p, TimeChange atime, TimeChange mtime) throws HearthException {
-    return setattr(SetattrReq.newBuilder().setLoc(loc(p)).setFollow(true).setAtime(atime).setMtime(mtime));
+    return setattr(
+        SetattrReq.newBuilder().setLoc(loc(p)).setFollow(true).setAtime(atime).setMtime(mtime));
   }
 
   public static TimeChange time(TimeHow how, long ns) {
@@ -218,13 +234,21 @@ public final class TestFs {
   }
 
   public void setxattr(String p, String name, byte[] value, int flags) throws HearthException {
-    send(MetaRequest.newBuilder().setSetxattr(SetxattrReq.newBuilder().setLoc(loc(p))
-        .setName(ByteString.copyFromUtf8(name)).setValue(ByteString.copyFrom(value)).setFlags(flags)));
+    send(
+        MetaRequest.newBuilder()
+            .setSetxattr(
+                SetxattrReq.newBuilder()
+                    .setLoc(loc(p))
+                    .setName(ByteString.copyFromUtf8(name))
+                    .setValue(ByteString.copyFrom(value))
+                    .setFlags(flags)));
   }
 
   public byte[] getxattr(Loc l, String name) throws HearthException {
-    return send(MetaRequest.newBuilder().setGetxattr(GetxattrReq.newBuilder().setLoc(l)
-        .setName(ByteString.copyFromUtf8(name)))).getData().toByteArray();
+    return send(MetaRequest.newBuilder()
+            .setGetxattr(GetxattrReq.newBuilder().setLoc(l).setName(ByteString.copyFromUtf8(name))))
+        .getData()
+        .toByteArray();
   }
 
   public byte[] getxattr(String p, String name) throws HearthException {
@@ -233,17 +257,29 @@ public final class TestFs {
 
   public List<String> listxattr(Loc l) throws HearthException {
     return send(MetaRequest.newBuilder().setListxattr(ListxattrReq.newBuilder().setLoc(l)))
-        .getXattrNames().getNamesList().stream().map(ByteString::toStringUtf8).toList();
+        .getXattrNames()
+        .getNamesList()
+        .stream()
+        .map(ByteString::toStringUtf8)
+        .toList();
   }
 
   public void removexattr(String p, String name) throws HearthException {
-    send(MetaRequest.newBuilder().setRemovexattr(RemovexattrReq.newBuilder().setLoc(loc(p))
-        .setName(ByteString.copyFromUtf8(name))));
+    send(
+        MetaRequest.newBuilder()
+            .setRemovexattr(
+                RemovexattrReq.newBuilder().setLoc(loc(p)).setName(ByteString.copyFromUtf8(name))));
   }
 
   public ReaddirReply readdir(Loc l, long cookie, int max, boolean plus) throws HearthException {
-    return send(MetaRequest.newBuilder().setReaddir(ReaddirReq.newBuilder().setLoc(l).setCookie(cookie)
-        .setMaxEntries(max).setPlus(plus))).getReaddir();
+    return send(MetaRequest.newBuilder()
+            .setReaddir(
+                ReaddirReq.newBuilder()
+                    .setLoc(l)
+                    .setCookie(cookie)
+                    .setMaxEntries(max)
+                    .setPlus(plus)))
+        .getReaddir();
   }
 
   /** Every entry of a directory, read in pages of {@code pageMax}. */

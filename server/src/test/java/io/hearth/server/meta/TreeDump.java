@@ -40,7 +40,8 @@ record TreeDump(TreeMap<String, String> paths, int inodes, int entries, int xatt
     b.put(path, first, a.getMode(), a.getNlink(), a.getIno(), up, target, x);
     if (first && FileMode.isDir(a.getMode())) {
       String prefix = path.equals("/") ? "/" : path + "/";
-      List<String> names = fs.list(self, 7).stream().map(e -> e.getName().toStringUtf8()).sorted().toList();
+      List<String> names =
+          fs.list(self, 7).stream().map(e -> e.getName().toStringUtf8()).sorted().toList();
       for (String name : names) {
         b.entries++;
         hearthNode(fs, prefix + name, fs.stat(locAt(a.getIno(), name), false), b);
@@ -83,7 +84,15 @@ record TreeDump(TreeMap<String, String> paths, int inodes, int entries, int xatt
       return ids.putIfAbsent(inode, ids.size()) == null;
     }
 
-    void put(String path, boolean first, int mode, int nlink, K inode, K up, String target, Map<String, byte[]> x) {
+    void put(
+        String path,
+        boolean first,
+        int mode,
+        int nlink,
+        K inode,
+        K up,
+        String target,
+        Map<String, byte[]> x) {
       if (first) {
         xattrs += x.size();
       }

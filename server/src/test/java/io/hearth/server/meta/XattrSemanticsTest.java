@@ -64,7 +64,9 @@ class XattrSemanticsTest extends SemanticsBase {
     assertErrno(Errno.ERANGE, () -> root.setxattr("f", n255 + "n", V, 0));
     assertErrno(Errno.ERANGE, () -> root.getxattr("f", n255 + "n"));
     root.setxattr("f", "user.max", new byte[Limits.XATTR_VALUE_MAX_BYTES], 0);
-    assertErrno(Errno.E2BIG, () -> root.setxattr("f", "user.big", new byte[Limits.XATTR_VALUE_MAX_BYTES + 1], 0));
+    assertErrno(
+        Errno.E2BIG,
+        () -> root.setxattr("f", "user.big", new byte[Limits.XATTR_VALUE_MAX_BYTES + 1], 0));
   }
 
   @Test
@@ -93,8 +95,15 @@ class XattrSemanticsTest extends SemanticsBase {
     root.mknod("p", FileMode.S_IFIFO | 0666, 0);
     long link = root.lstat("l").getIno();
     // a Loc naming the symlink itself, as FUSE passes it
-    assertErrno(Errno.EPERM, () -> root.send(MetaRequest.newBuilder().setSetxattr(
-        SetxattrReq.newBuilder().setLoc(locAt(link, "")).setName(ByteString.copyFromUtf8("user.x")))));
+    assertErrno(
+        Errno.EPERM,
+        () ->
+            root.send(
+                MetaRequest.newBuilder()
+                    .setSetxattr(
+                        SetxattrReq.newBuilder()
+                            .setLoc(locAt(link, ""))
+                            .setName(ByteString.copyFromUtf8("user.x")))));
     assertErrno(Errno.EPERM, () -> root.setxattr("p", "user.x", V, 0));
     assertErrno(Errno.ENODATA, () -> root.getxattr("p", "user.x"));
     root.setxattr("p", "trusted.x", V, 0);
@@ -132,6 +141,7 @@ class XattrSemanticsTest extends SemanticsBase {
     long keys = h.store().digest().keys();
     root.unlink("f");
     root.unlink("g");
-    assertEquals(keys - 1 - 2 * 2 - 1, h.store().digest().keys(), "inode, two entries (x2 keys), xattr");
+    assertEquals(
+        keys - 1 - 2 * 2 - 1, h.store().digest().keys(), "inode, two entries (x2 keys), xattr");
   }
 }

@@ -16,7 +16,8 @@ final class CreateChecks {
       throw new HearthException(Errno.EEXIST, "entry exists: " + Names.toString(r.name()));
     }
     InodeRecord parent = r.parent();
-    Permissions.check(ctx.caller(), parent, Permissions.W | Permissions.X, "cannot write directory");
+    Permissions.check(
+        ctx.caller(), parent, Permissions.W | Permissions.X, "cannot write directory");
     if (parent.nlink <= 0) {
       throw new HearthException(Errno.ENOENT, "directory was removed");
     }

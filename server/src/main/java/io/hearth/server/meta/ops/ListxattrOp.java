@@ -18,7 +18,8 @@ final class ListxattrOp implements MetaOp {
   public MetaReply apply(OpContext ctx, MetaRequest req) throws HearthException {
     InodeRecord node = Resolver.existing(ctx, req.getListxattr().getLoc(), true);
     XattrNames.Builder out = XattrNames.newBuilder();
-    for (Map.Entry<byte[], byte[]> x : ctx.txn().scan(KeySchema.xattrPrefix(node.ino), null, Integer.MAX_VALUE)) {
+    for (Map.Entry<byte[], byte[]> x :
+        ctx.txn().scan(KeySchema.xattrPrefix(node.ino), null, Integer.MAX_VALUE)) {
       byte[] name = KeySchema.nameOf(x.getKey());
       if (ctx.isRoot() || !Xattrs.isTrusted(name)) {
         out.addNames(ByteString.copyFrom(name));

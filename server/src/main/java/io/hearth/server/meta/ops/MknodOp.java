@@ -34,7 +34,8 @@ final class MknodOp implements MetaOp {
       throw new HearthException(Errno.EPERM, "only root makes device nodes");
     }
     InodeRecord node =
-        Namespace.newInode(ctx, parent, type | (m.getMode() & FileMode.PERM_MASK), device ? m.getRdev() : 0);
+        Namespace.newInode(
+            ctx, parent, type | (m.getMode() & FileMode.PERM_MASK), device ? m.getRdev() : 0);
     Namespace.saveLinked(ctx, parent, r.name(), node);
     return MetaOps.attr(node);
   }

@@ -91,7 +91,8 @@ public final class Namespace {
   /** Removes an inode that no entry refers to any more, with its xattrs. */
   public static void deleteInode(Txn txn, InodeRecord r) {
     txn.delete(KeySchema.inode(r.ino));
-    for (Map.Entry<byte[], byte[]> x : txn.scan(KeySchema.xattrPrefix(r.ino), null, Integer.MAX_VALUE)) {
+    for (Map.Entry<byte[], byte[]> x :
+        txn.scan(KeySchema.xattrPrefix(r.ino), null, Integer.MAX_VALUE)) {
       txn.delete(x.getKey());
     }
     adjustInodeCount(txn, -1);

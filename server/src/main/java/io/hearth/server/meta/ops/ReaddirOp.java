@@ -26,7 +26,10 @@ final class ReaddirOp implements MetaOp {
       throw new HearthException(Errno.ENOTDIR, "not a directory: inode " + dir.ino);
     }
     Permissions.check(ctx.caller(), dir, Permissions.R, "cannot read directory");
-    int max = q.getMaxEntries() == 0 ? Limits.READDIR_PAGE_MAX_ENTRIES : Math.min(q.getMaxEntries(), Limits.READDIR_PAGE_MAX_ENTRIES);
+    int max =
+        q.getMaxEntries() == 0
+            ? Limits.READDIR_PAGE_MAX_ENTRIES
+            : Math.min(q.getMaxEntries(), Limits.READDIR_PAGE_MAX_ENTRIES);
     byte[] prefix = KeySchema.dirOrderPrefix(dir.ino);
     byte[] after = q.getCookie() == 0 ? null : KeySchema.dirOrder(dir.ino, q.getCookie());
     var page = ctx.txn().scan(prefix, after, max + 1);

@@ -26,7 +26,8 @@ final class RemoveChecks {
    */
   static InodeRecord victim(OpContext ctx, Resolver.Resolved r) throws HearthException {
     InodeRecord node = r.existing();
-    Permissions.check(ctx.caller(), r.parent(), Permissions.W | Permissions.X, "cannot write directory");
+    Permissions.check(
+        ctx.caller(), r.parent(), Permissions.W | Permissions.X, "cannot write directory");
     Permissions.checkSticky(ctx.caller(), r.parent(), node);
     return node;
   }

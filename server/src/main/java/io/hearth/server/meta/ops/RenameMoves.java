@@ -13,7 +13,8 @@ final class RenameMoves {
   private RenameMoves() {}
 
   /** Whether {@code dir} is {@code node} or lies below it, by the parent pointers. */
-  static boolean isAncestorOrSelf(OpContext ctx, InodeRecord node, InodeRecord dir) throws HearthException {
+  static boolean isAncestorOrSelf(OpContext ctx, InodeRecord node, InodeRecord dir)
+      throws HearthException {
     if (!node.isDir()) {
       return false;
     }
@@ -32,8 +33,13 @@ final class RenameMoves {
 
   /** Moves {@code src} to {@code toName}, replacing {@code dst} (null if absent). */
   static void move(
-      OpContext ctx, InodeRecord oldDir, byte[] fromName, InodeRecord src,
-      InodeRecord newDir, byte[] toName, InodeRecord dst) {
+      OpContext ctx,
+      InodeRecord oldDir,
+      byte[] fromName,
+      InodeRecord src,
+      InodeRecord newDir,
+      byte[] toName,
+      InodeRecord dst) {
     Namespace.removeName(ctx, oldDir, fromName);
     if (dst != null) {
       Namespace.removeName(ctx, newDir, toName);
@@ -52,8 +58,13 @@ final class RenameMoves {
 
   /** Swaps the inodes two names point at; each name keeps its cookie, so listings stay put. */
   static void exchange(
-      OpContext ctx, InodeRecord oldDir, byte[] fromName, InodeRecord src,
-      InodeRecord newDir, byte[] toName, InodeRecord dst) {
+      OpContext ctx,
+      InodeRecord oldDir,
+      byte[] fromName,
+      InodeRecord src,
+      InodeRecord newDir,
+      byte[] toName,
+      InodeRecord dst) {
     repoint(ctx, oldDir, fromName, dst);
     repoint(ctx, newDir, toName, src);
     if (oldDir != newDir) {

@@ -71,11 +71,16 @@ final class RenameOp implements MetaOp {
   }
 
   /**
-   * Linux's lock_rename "trap": a directory cannot move below itself (EINVAL), and a target that
-   * is an ancestor of the source is not empty (ENOTEMPTY; EINVAL for an exchange).
+   * Linux's lock_rename "trap": a directory cannot move below itself (EINVAL), and a target that is
+   * an ancestor of the source is not empty (ENOTEMPTY; EINVAL for an exchange).
    */
   private static void checkNotIntoItself(
-      OpContext ctx, InodeRecord src, InodeRecord newDir, InodeRecord dst, InodeRecord oldDir, boolean exchange)
+      OpContext ctx,
+      InodeRecord src,
+      InodeRecord newDir,
+      InodeRecord dst,
+      InodeRecord oldDir,
+      boolean exchange)
       throws HearthException {
     if (RenameMoves.isAncestorOrSelf(ctx, src, newDir)) {
       throw new HearthException(Errno.EINVAL, "cannot move a directory into itself");
@@ -88,11 +93,17 @@ final class RenameOp implements MetaOp {
 
   /** may_delete on the source and on a replaced target, may_create where the target is new. */
   private static void checkPermissions(
-      OpContext ctx, Resolver.Resolved from, Resolver.Resolved to, InodeRecord src, InodeRecord dst, boolean exchange)
+      OpContext ctx,
+      Resolver.Resolved from,
+      Resolver.Resolved to,
+      InodeRecord src,
+      InodeRecord dst,
+      boolean exchange)
       throws HearthException {
     RemoveChecks.victim(ctx, from);
     if (dst == null) {
-      Permissions.check(ctx.caller(), to.parent(), Permissions.W | Permissions.X, "cannot write directory");
+      Permissions.check(
+          ctx.caller(), to.parent(), Permissions.W | Permissions.X, "cannot write directory");
       return;
     }
     RemoveChecks.victim(ctx, to);
@@ -101,9 +112,16 @@ final class RenameOp implements MetaOp {
     }
   }
 
-  /** A directory changing parent rewrites its "..": that needs write permission on it, and a link. */
+  /**
+   * A directory changing parent rewrites its "..": that needs write permission on it, and a link.
+   */
   private static void checkMoveAcross(
-      OpContext ctx, InodeRecord src, InodeRecord dst, InodeRecord oldDir, InodeRecord newDir, boolean exchange)
+      OpContext ctx,
+      InodeRecord src,
+      InodeRecord dst,
+      InodeRecord oldDir,
+      InodeRecord newDir,
+      boolean exchange)
       throws HearthException {
     if (src.isDir()) {
       Permissions.check(ctx.caller(), src, Permissions.W, "cannot move directory to a new parent");

@@ -55,7 +55,8 @@ public final class Resolver {
   }
 
   /** Resolves a Loc that must name an existing inode. */
-  public static InodeRecord existing(OpContext ctx, Loc loc, boolean follow) throws HearthException {
+  public static InodeRecord existing(OpContext ctx, Loc loc, boolean follow)
+      throws HearthException {
     return resolve(ctx, loc, follow).existing();
   }
 
@@ -93,9 +94,10 @@ public final class Resolver {
         if (++follows[0] > Limits.SYMLINK_FOLLOW_MAX) {
           throw new HearthException(Errno.ELOOP, "too many symlinks");
         }
-        InodeRecord from = next.target.length > 0 && next.target[0] == '/'
-            ? Namespace.load(ctx.txn(), KeySchema.ROOT_INO)
-            : cur;
+        InodeRecord from =
+            next.target.length > 0 && next.target[0] == '/'
+                ? Namespace.load(ctx.txn(), KeySchema.ROOT_INO)
+                : cur;
         List<byte[]> targetNames = splitTarget(next.target);
         Resolved t = walk(ctx, from, targetNames, true, follows);
         if (last) {
@@ -114,7 +116,8 @@ public final class Resolver {
     throw new IllegalStateException("unreachable");
   }
 
-  private static InodeRecord step(OpContext ctx, InodeRecord dir, byte[] name) throws HearthException {
+  private static InodeRecord step(OpContext ctx, InodeRecord dir, byte[] name)
+      throws HearthException {
     if (Names.isDot(name)) {
       return dir;
     }

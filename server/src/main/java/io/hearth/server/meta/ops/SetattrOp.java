@@ -19,7 +19,8 @@ final class SetattrOp implements MetaOp {
   @Override
   public MetaReply apply(OpContext ctx, MetaRequest req) throws HearthException {
     SetattrReq s = req.getSetattr();
-    if (s.getAtime().getHow() == TimeHow.UNRECOGNIZED || s.getMtime().getHow() == TimeHow.UNRECOGNIZED) {
+    if (s.getAtime().getHow() == TimeHow.UNRECOGNIZED
+        || s.getMtime().getHow() == TimeHow.UNRECOGNIZED) {
       throw new HearthException(Errno.EINVAL, "unknown time change");
     }
     InodeRecord node = Resolver.existing(ctx, s.getLoc(), s.getFollow());
@@ -36,7 +37,8 @@ final class SetattrOp implements MetaOp {
       throw new HearthException(Errno.EPERM, "only root changes the owner");
     }
     if (s.hasGid() && !ctx.isRoot() && !mayChgrp(c, node, s.getGid())) {
-      throw new HearthException(Errno.EPERM, "not the owner, or not a member of group " + s.getGid());
+      throw new HearthException(
+          Errno.EPERM, "not the owner, or not a member of group " + s.getGid());
     }
     if (s.hasMode() && !Permissions.isOwnerOrRoot(c, node)) {
       throw new HearthException(Errno.EPERM, "only the owner or root changes the mode");

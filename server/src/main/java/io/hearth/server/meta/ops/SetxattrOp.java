@@ -10,8 +10,8 @@ import io.hearth.server.meta.store.InodeRecord;
 
 /**
  * setxattr (XATTR_CREATE=1: fail if present, XATTR_REPLACE=2: fail if absent). The inode's ctime
- * changes. An inode holds at most {@link Limits#XATTR_TOTAL_MAX_BYTES} of names and values
- * (ENOSPC beyond), so one inode cannot grow the metadata database without bound.
+ * changes. An inode holds at most {@link Limits#XATTR_TOTAL_MAX_BYTES} of names and values (ENOSPC
+ * beyond), so one inode cannot grow the metadata database without bound.
  */
 final class SetxattrOp implements MetaOp {
   static final int CREATE = 1;
@@ -38,11 +38,14 @@ final class SetxattrOp implements MetaOp {
     if (old == null && (s.getFlags() & REPLACE) != 0) {
       throw new HearthException(Errno.ENODATA, "no such xattr");
     }
-    long total = Xattrs.totalBytes(ctx.txn(), node.ino)
-        - (old == null ? 0 : nameBytes + old.length)
-        + nameBytes + s.getValue().size();
+    long total =
+        Xattrs.totalBytes(ctx.txn(), node.ino)
+            - (old == null ? 0 : nameBytes + old.length)
+            + nameBytes
+            + s.getValue().size();
     if (total > Limits.XATTR_TOTAL_MAX_BYTES) {
-      throw new HearthException(Errno.ENOSPC, "xattrs of inode " + node.ino + " would hold " + total + " bytes");
+      throw new HearthException(
+          Errno.ENOSPC, "xattrs of inode " + node.ino + " would hold " + total + " bytes");
     }
     ctx.txn().put(t.key(), s.getValue().toByteArray());
     Xattrs.touch(ctx, node);

@@ -17,6 +17,7 @@ public final class StatfsOp implements MetaOp {
   }
 
   static final int BLOCK_SIZE = 4096;
+
   /** Inodes are keys in RocksDB, bounded by space, not by a table: report a large fixed ceiling. */
   static final long FILES_MAX = 1L << 40;
 

@@ -21,7 +21,8 @@ final class SymlinkOp implements MetaOp {
       throw new HearthException(Errno.ENOENT, "empty symlink target");
     }
     if (target.length > Limits.SYMLINK_MAX_BYTES) {
-      throw new HearthException(Errno.ENAMETOOLONG, "symlink target of " + target.length + " bytes");
+      throw new HearthException(
+          Errno.ENAMETOOLONG, "symlink target of " + target.length + " bytes");
     }
     for (byte b : target) {
       if (b == 0) {

@@ -74,19 +74,25 @@ final class Xattrs {
             : new HearthException(Errno.ENODATA, "user.* only on regular files and directories");
       }
       // the sticky bit protects a shared directory's attributes as it protects its entries
-      if (write && node.isDir() && (node.mode & FileMode.S_ISVTX) != 0
+      if (write
+          && node.isDir()
+          && (node.mode & FileMode.S_ISVTX) != 0
           && !Permissions.isOwnerOrRoot(ctx.caller(), node)) {
         throw new HearthException(Errno.EPERM, "sticky directory: not the owner");
       }
     }
-    Permissions.check(ctx.caller(), node, write ? Permissions.W : Permissions.R,
+    Permissions.check(
+        ctx.caller(),
+        node,
+        write ? Permissions.W : Permissions.R,
         write ? "cannot write attributes" : "cannot read attributes");
   }
 
   /** The inode and key an xattr request names, checked as a read or a write of it. */
   record Target(InodeRecord node, byte[] name, byte[] key) {}
 
-  static Target target(OpContext ctx, Loc loc, ByteString name, boolean write) throws HearthException {
+  static Target target(OpContext ctx, Loc loc, ByteString name, boolean write)
+      throws HearthException {
     byte[] n = name.toByteArray();
     Space space = check(n);
     InodeRecord node = Resolver.existing(ctx, loc, true);
@@ -107,13 +113,15 @@ final class Xattrs {
   /** Bytes of names plus values the inode's attributes hold. */
   static long totalBytes(Txn txn, long ino) {
     long total = 0;
-    for (Map.Entry<byte[], byte[]> x : txn.scan(KeySchema.xattrPrefix(ino), null, Integer.MAX_VALUE)) {
+    for (Map.Entry<byte[], byte[]> x :
+        txn.scan(KeySchema.xattrPrefix(ino), null, Integer.MAX_VALUE)) {
       total += x.getKey().length - KeySchema.xattrPrefix(ino).length + x.getValue().length;
     }
     return total;
   }
 
   private static boolean startsWith(byte[] name, byte[] prefix) {
-    return name.length >= prefix.length && Arrays.equals(name, 0, prefix.length, prefix, 0, prefix.length);
+    return name.length >= prefix.length
+        && Arrays.equals(name, 0, prefix.length, prefix, 0, prefix.length);
   }
 }

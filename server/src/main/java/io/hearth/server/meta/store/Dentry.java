@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 
 /**
  * A directory entry's value under {@link KeySchema#dentry}: ino:u64 type:u32 cookie:u64. The same
- * entry also sits under {@link KeySchema#dirOrder} with value ino:u64 type:u32 name, so that readdir
- * walks entries in cookie order and a listing resumed from a cookie neither repeats nor skips an
- * entry that existed all along.
+ * entry also sits under {@link KeySchema#dirOrder} with value ino:u64 type:u32 name, so that
+ * readdir walks entries in cookie order and a listing resumed from a cookie neither repeats nor
+ * skips an entry that existed all along.
  */
 public record Dentry(byte[] name, long ino, int type, long cookie) {
   public byte[] encodeValue() {

@@ -59,7 +59,8 @@ public final class MetaStore implements AutoCloseable {
       return store;
     } catch (RocksDBException e) {
       options.close();
-      throw new IOException("cannot open the namespace database in " + dir + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot open the namespace database in " + dir + ": " + e.getMessage(), e);
     }
   }
 

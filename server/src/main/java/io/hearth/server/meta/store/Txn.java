@@ -23,6 +23,7 @@ public final class Txn implements AutoCloseable {
   private final ReadOptions readOptions;
   private final Runnable release;
   private final TreeMap<byte[], byte[]> writes = new TreeMap<>(Arrays::compareUnsigned);
+
   /** (key, value before the write or null) for every write, so a batch can undo one request. */
   private final List<Map.Entry<byte[], byte[]>> undo = new ArrayList<>();
 
@@ -98,7 +99,9 @@ public final class Txn implements AutoCloseable {
     byte[] end = KeySchema.prefixEnd(prefix);
     byte[] from = afterKey == null ? prefix : afterKey;
     var pending =
-        (end == null ? writes.tailMap(from, afterKey == null) : writes.subMap(from, afterKey == null, end, false))
+        (end == null
+                ? writes.tailMap(from, afterKey == null)
+                : writes.subMap(from, afterKey == null, end, false))
             .entrySet()
             .iterator();
     Map.Entry<byte[], byte[]> w = pending.hasNext() ? pending.next() : null;
