@@ -1,7 +1,10 @@
 package io.hearth.server;
 
-import io.hearth.server.config.ConfigKey;
+import io.hearth.server.config.Peer;
 import io.hearth.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -48,6 +51,13 @@ public final class ServerMain implements Callable<Integer> {
       System.err.println("Run 'hearth server --help' for the settings.");
       return 2;
     }
+    String busy = portInUse(cfg.self());
+    if (busy != null) {
+      System.err.println("hearth server: cannot listen on " + cfg.self().address() + ": " + busy);
+      System.err.println(
+          "Is another hearth server running there? Stop it, or give this node another port in peers.");
+      return 1;
+    }
     HearthServer server =
         new HearthServer(
             cfg,
@@ -76,14 +86,24 @@ public final class ServerMain implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Why this node's address cannot be bound, or null when it can. Checked before Ratis starts,
+   * because Ratis reports a busy port only as a stack trace on its way out.
+   */
+  private static String portInUse(Peer self) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(self.host(), self.port()));
+      return null;
+    } catch (IOException e) {
+      return e.getMessage();
+    }
+  }
+
   public static void main(String[] args) {
     int rc = new CommandLine(new ServerMain()).execute(args);
     if (rc != 0) {
       System.exit(rc);
     }
-  }
-
-  static String describe(ConfigKey<?> k) {
-    return k.name() + " (" + k.unit() + "): " + k.description();
   }
 }
