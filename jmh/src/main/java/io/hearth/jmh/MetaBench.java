@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 3)
+// Ratis, gRPC and RocksDB paths keep compiling for ~20 s: shorter warm-ups measured the JIT.
+@Warmup(iterations = 4, time = 5)
 @Measurement(iterations = 3, time = 5)
 @Fork(
     value = 1,
