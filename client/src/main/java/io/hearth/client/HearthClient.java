@@ -5,6 +5,7 @@ import io.hearth.client.meta.MetaClient;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Names;
+import io.hearth.protocol.WireFlags;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.GetxattrReq;
 import io.hearth.protocol.meta.LinkReq;
@@ -56,10 +57,10 @@ public final class HearthClient implements AutoCloseable {
   /** For {@link #utimens}: leave this time unchanged. */
   public static final long UTIME_OMIT = Long.MAX_VALUE - 1;
 
-  public static final int RENAME_NOREPLACE = 1;
-  public static final int RENAME_EXCHANGE = 2;
-  public static final int XATTR_CREATE = 1;
-  public static final int XATTR_REPLACE = 2;
+  public static final int RENAME_NOREPLACE = WireFlags.RENAME_NOREPLACE;
+  public static final int RENAME_EXCHANGE = WireFlags.RENAME_EXCHANGE;
+  public static final int XATTR_CREATE = WireFlags.XATTR_CREATE;
+  public static final int XATTR_REPLACE = WireFlags.XATTR_REPLACE;
 
   private final MetaClient meta;
   private final Credentials credentials;

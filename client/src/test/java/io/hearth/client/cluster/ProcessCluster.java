@@ -2,13 +2,13 @@ package io.hearth.client.cluster;
 
 import io.hearth.client.ClusterSpec;
 import io.hearth.client.HearthClient;
+import io.hearth.client.InProcessCluster;
 import io.hearth.protocol.Groups;
 import io.hearth.protocol.meta.DigestReply;
 import io.hearth.protocol.meta.DigestReq;
 import io.hearth.protocol.meta.MetaRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +74,7 @@ public final class ProcessCluster implements AutoCloseable {
     this.name = name;
     this.dir = Files.createTempDirectory("hearth-" + name + "-");
     for (int i = 1; i <= n; i++) {
-      ports.put("n" + i, freePort());
+      ports.put("n" + i, InProcessCluster.freePort());
     }
     if (config.isEmpty()) {
       configFile = null;
@@ -113,14 +113,6 @@ public final class ProcessCluster implements AutoCloseable {
         c.dumpLogs(t);
         throw t;
       }
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

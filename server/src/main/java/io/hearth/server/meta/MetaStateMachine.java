@@ -235,15 +235,7 @@ public final class MetaStateMachine extends BaseStateMachine {
       MetaRequest req = MetaRequest.parseFrom(me.getRequest());
       MetaReply reply;
       try (Txn txn = store.writeTxn()) {
-        OpContext ctx = new OpContext(txn, req.getCaller(), me.getTimeNs(), index);
-        if (req.getOpCase() == MetaRequest.OpCase.BATCH) {
-          reply = ops.executeBatch(ctx, req.getBatch());
-        } else {
-          reply = ops.execute(ctx, req);
-          if (reply.getErrno() != 0) {
-            txn.discard();
-          }
-        }
+        reply = ops.run(new OpContext(txn, req.getCaller(), me.getTimeNs(), index), req);
         store.commit(txn, term, index);
       }
       updateLastAppliedTermIndex(term, index);
@@ -272,7 +264,7 @@ public final class MetaStateMachine extends BaseStateMachine {
       }
       try (Txn txn = store.readTxn()) {
         OpContext ctx = new OpContext(txn, req.getCaller(), nowNs(), -1);
-        MetaReply reply = batch ? ops.executeBatch(ctx, req.getBatch()) : ops.execute(ctx, req);
+        MetaReply reply = ops.run(ctx, req);
         return CompletableFuture.completedFuture(toMessage(reply));
       }
     } catch (HearthException e) {

@@ -57,10 +57,7 @@ public final class MetaHarness implements AutoCloseable {
     index++;
     MetaReply reply;
     try (Txn txn = store.writeTxn()) {
-      reply = ops.execute(new OpContext(txn, req.getCaller(), nowNs, index), req);
-      if (reply.getErrno() != 0) {
-        txn.discard();
-      }
+      reply = ops.run(new OpContext(txn, req.getCaller(), nowNs, index), req);
       store.commit(txn, TERM, index);
     }
     return reply;
@@ -69,7 +66,7 @@ public final class MetaHarness implements AutoCloseable {
   /** A read on a snapshot; it must not write (query() would silently drop what it wrote). */
   public MetaReply query(MetaRequest req) {
     try (Txn txn = store.readTxn()) {
-      MetaReply reply = ops.execute(new OpContext(txn, req.getCaller(), nowNs, -1), req);
+      MetaReply reply = ops.run(new OpContext(txn, req.getCaller(), nowNs, -1), req);
       if (txn.hasWrites()) {
         throw new AssertionError(req.getOpCase() + " is read-only but wrote");
       }

@@ -45,15 +45,27 @@ public final class MetaOps {
     return op != null && op.readOnly();
   }
 
-  /** Runs a request; the txn holds its writes only when the reply is a success. */
+  /** Runs a request, or each request of a batch; see {@link #execute} and {@link #executeBatch}. */
+  public MetaReply run(OpContext ctx, MetaRequest req) {
+    return req.getOpCase() == MetaRequest.OpCase.BATCH
+        ? executeBatch(ctx, req.getBatch())
+        : execute(ctx, req);
+  }
+
+  /**
+   * Runs a request; the txn keeps its writes only when the reply is a success: a failed request
+   * leaves nothing behind, whatever it had written before it failed.
+   */
   public MetaReply execute(OpContext ctx, MetaRequest req) {
     MetaOp op = op(req);
     if (op == null) {
       return error(new HearthException(Errno.ENOSYS, "unknown operation " + req.getOpCase()));
     }
+    int mark = ctx.txn().mark();
     try {
       return op.apply(ctx, req);
     } catch (HearthException e) {
+      ctx.txn().rollback(mark);
       return error(e);
     }
   }
@@ -65,12 +77,7 @@ public final class MetaOps {
   public MetaReply executeBatch(OpContext ctx, MetaBatch batch) {
     MetaBatchReply.Builder out = MetaBatchReply.newBuilder();
     for (MetaRequest r : batch.getRequestsList()) {
-      int mark = ctx.txn().mark();
-      MetaReply reply = execute(ctx.forCaller(r.getCaller()), r);
-      if (reply.getErrno() != 0) {
-        ctx.txn().rollback(mark);
-      }
-      out.addReplies(reply);
+      out.addReplies(execute(ctx.forCaller(r.getCaller()), r));
     }
     return MetaReply.newBuilder().setBatch(out).build();
   }

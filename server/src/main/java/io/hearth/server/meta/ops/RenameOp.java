@@ -2,6 +2,7 @@ package io.hearth.server.meta.ops;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.WireFlags;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.RenameReq;
@@ -17,18 +18,16 @@ import io.hearth.server.meta.store.InodeRecord;
  * twice, under both names, which POSIX allows); an exchange keeps both names in place.
  */
 final class RenameOp implements MetaOp {
-  static final int NOREPLACE = 1;
-  static final int EXCHANGE = 2;
-
   @Override
   public MetaReply apply(OpContext ctx, MetaRequest req) throws HearthException {
     RenameReq q = req.getRename();
     int flags = q.getFlags();
-    if ((flags & ~(NOREPLACE | EXCHANGE)) != 0 || flags == (NOREPLACE | EXCHANGE)) {
+    if ((flags & ~(WireFlags.RENAME_NOREPLACE | WireFlags.RENAME_EXCHANGE)) != 0
+        || flags == (WireFlags.RENAME_NOREPLACE | WireFlags.RENAME_EXCHANGE)) {
       throw new HearthException(Errno.EINVAL, "rename flags " + flags);
     }
-    boolean noReplace = (flags & NOREPLACE) != 0;
-    boolean exchange = (flags & EXCHANGE) != 0;
+    boolean noReplace = (flags & WireFlags.RENAME_NOREPLACE) != 0;
+    boolean exchange = (flags & WireFlags.RENAME_EXCHANGE) != 0;
     Errno targetBusy = noReplace ? Errno.EEXIST : Errno.EBUSY;
     Resolver.Resolved from = RemoveChecks.entry(ctx, q.getFrom(), Errno.EBUSY);
     Resolver.Resolved to = RemoveChecks.entry(ctx, q.getTo(), targetBusy);

@@ -3,6 +3,7 @@ package io.hearth.server.meta.ops;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
+import io.hearth.protocol.WireFlags;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.SetxattrReq;
@@ -14,13 +15,10 @@ import io.hearth.server.meta.store.InodeRecord;
  * beyond), so one inode cannot grow the metadata database without bound.
  */
 final class SetxattrOp implements MetaOp {
-  static final int CREATE = 1;
-  static final int REPLACE = 2;
-
   @Override
   public MetaReply apply(OpContext ctx, MetaRequest req) throws HearthException {
     SetxattrReq s = req.getSetxattr();
-    if ((s.getFlags() & ~(CREATE | REPLACE)) != 0) {
+    if ((s.getFlags() & ~(WireFlags.XATTR_CREATE | WireFlags.XATTR_REPLACE)) != 0) {
       throw new HearthException(Errno.EINVAL, "setxattr flags " + s.getFlags());
     }
     // Linux checks the name, then the size, before it looks at the file
@@ -32,10 +30,10 @@ final class SetxattrOp implements MetaOp {
     InodeRecord node = t.node();
     int nameBytes = t.name().length;
     byte[] old = ctx.txn().get(t.key());
-    if (old != null && (s.getFlags() & CREATE) != 0) {
+    if (old != null && (s.getFlags() & WireFlags.XATTR_CREATE) != 0) {
       throw new HearthException(Errno.EEXIST, "xattr exists");
     }
-    if (old == null && (s.getFlags() & REPLACE) != 0) {
+    if (old == null && (s.getFlags() & WireFlags.XATTR_REPLACE) != 0) {
       throw new HearthException(Errno.ENODATA, "no such xattr");
     }
     long total =

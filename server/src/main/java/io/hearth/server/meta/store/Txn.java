@@ -58,12 +58,6 @@ public final class Txn implements AutoCloseable {
     undo.add(new java.util.AbstractMap.SimpleEntry<>(key, previous));
   }
 
-  /** Forgets every write: a failed operation leaves nothing behind. */
-  public void discard() {
-    writes.clear();
-    undo.clear();
-  }
-
   /** A point to roll back to: the writes made so far. */
   public int mark() {
     return undo.size();
