@@ -36,6 +36,7 @@ public enum Errno {
   EOPNOTSUPP(95, "Operation not supported"),
   ETIMEDOUT(110, "Connection timed out"),
   EHOSTUNREACH(113, "No route to host"),
+  ESTALE(116, "Stale file handle"),
   EDQUOT(122, "Disk quota exceeded");
 
   private static final Map<Integer, Errno> BY_CODE = new HashMap<>();

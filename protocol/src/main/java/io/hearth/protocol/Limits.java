@@ -37,5 +37,23 @@ public final class Limits {
   /** Hard links one inode may have. */
   public static final int LINK_MAX = 65000;
 
+  /** Largest block, in bytes: the write-back buffer seals a block when it reaches this size. */
+  public static final int BLOCK_MAX_BYTES = 4 << 20;
+
+  /** Bytes covered by one CRC32C of a block. */
+  public static final int CRC_CHUNK_BYTES = 64 << 10;
+
+  /** Largest read of one block in one request, in bytes. */
+  public static final int BLOCK_READ_MAX_BYTES = 4 << 20;
+
+  /** Most extents one WriteReq may carry. */
+  public static final int WRITE_EXTENTS_MAX = 1024;
+
+  /** Most extents one ReadMapReq returns. */
+  public static final int READ_MAP_EXTENTS_MAX = 4096;
+
+  /** Largest file size, in bytes (2^46 = 64 TiB, ext4's is 16 TiB). */
+  public static final long FILE_SIZE_MAX_BYTES = 1L << 46;
+
   private Limits() {}
 }

@@ -4,8 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** A member of the meta group as configured: {@code id@host:port}. */
-public record Peer(String id, String host, int port) {
+/**
+ * A server as configured: {@code id@host:port[:streamPort]}. {@code port} serves Raft and client
+ * RPCs (gRPC); {@code streamPort} serves block writes (Ratis DataStream) and defaults to {@code
+ * port + STREAM_PORT_OFFSET}.
+ */
+public record Peer(String id, String host, int port, int streamPort) {
+  public static final int STREAM_PORT_OFFSET = 1000;
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
   public Peer {
@@ -13,6 +18,18 @@ public record Peer(String id, String host, int port) {
       throw new IllegalArgumentException(
           "node id '" + id + "': use 1-64 letters, digits, '_', '.', '-'");
     }
+    checkPort(port);
+    checkPort(streamPort);
+    if (port == streamPort) {
+      throw new IllegalArgumentException("node " + id + ": port and stream port are both " + port);
+    }
+  }
+
+  public Peer(String id, String host, int port) {
+    this(id, host, port, port + STREAM_PORT_OFFSET);
+  }
+
+  private static void checkPort(int port) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " out of range 1-65535");
     }
@@ -22,15 +39,26 @@ public record Peer(String id, String host, int port) {
     return host + ":" + port;
   }
 
-  /** Parses {@code id@host:port}. */
+  public String streamAddress() {
+    return host + ":" + streamPort;
+  }
+
+  /** Parses {@code id@host:port[:streamPort]}. */
   public static Peer parse(String s) {
     int at = s.indexOf('@');
-    int colon = s.lastIndexOf(':');
-    if (at <= 0 || colon < at) {
-      throw new IllegalArgumentException("peer '" + s + "': expected id@host:port");
+    String[] hp = at <= 0 ? new String[0] : s.substring(at + 1).split(":", -1);
+    if (hp.length < 2 || hp.length > 3 || hp[0].isEmpty()) {
+      throw new IllegalArgumentException("peer '" + s + "': expected id@host:port[:streamPort]");
     }
-    return new Peer(
-        s.substring(0, at), s.substring(at + 1, colon), Integer.parseInt(s.substring(colon + 1)));
+    try {
+      int port = Integer.parseInt(hp[1]);
+      String id = s.substring(0, at);
+      return hp.length == 2
+          ? new Peer(id, hp[0], port)
+          : new Peer(id, hp[0], port, Integer.parseInt(hp[2]));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("peer '" + s + "': port is not a number");
+    }
   }
 
   /** Parses a comma-separated list of peers. */
@@ -49,6 +77,6 @@ public record Peer(String id, String host, int port) {
 
   @Override
   public String toString() {
-    return id + "@" + address();
+    return id + "@" + address() + ":" + streamPort;
   }
 }
