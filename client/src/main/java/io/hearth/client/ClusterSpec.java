@@ -36,8 +36,12 @@ public record ClusterSpec(List<Member> members) {
         id = s.substring(0, at);
         s = s.substring(at + 1);
       }
+      String[] hp = s.split(":", -1);
+      if (hp.length == 3) {
+        s = hp[0] + ":" + hp[1]; // host:port:streamPort, as servers' --peers lists them
+      }
       int colon = s.lastIndexOf(':');
-      if (colon <= 0) {
+      if (colon <= 0 || hp.length > 3) {
         throw new HearthException(
             Errno.EINVAL, "cluster member '" + part + "': expected host:port");
       }

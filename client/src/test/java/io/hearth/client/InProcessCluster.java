@@ -27,15 +27,20 @@ public final class InProcessCluster implements AutoCloseable {
   private final Thread cleanup = new Thread(this::closeQuietly, "in-process-cluster-cleanup");
 
   public InProcessCluster(int n) throws IOException {
+    this(n, Map.of());
+  }
+
+  /** {@code config} holds extra server config keys, the same for every node. */
+  public InProcessCluster(int n, Map<String, String> config) throws IOException {
     dir = Files.createTempDirectory("hearth-cluster");
     for (int i = 1; i <= n; i++) {
-      peers.add("n" + i + "@127.0.0.1:" + freePort());
+      peers.add("n" + i + "@127.0.0.1:" + freePort() + ":" + freePort());
     }
     // A run that dies before close() (an aborted benchmark, a killed test) still removes its data.
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
       for (int i = 1; i <= n; i++) {
-        Map<String, String> flags = new HashMap<>();
+        Map<String, String> flags = new HashMap<>(config);
         flags.put(ServerConfig.NODE_ID.name(), "n" + i);
         flags.put(ServerConfig.DATA_DIR.name(), dir.resolve("n" + i).toString());
         flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
@@ -61,7 +66,12 @@ public final class InProcessCluster implements AutoCloseable {
 
   /** host:port,... of every member. */
   public String spec() {
-    return String.join(",", peers.stream().map(p -> p.substring(p.indexOf('@') + 1)).toList());
+    return String.join(
+        ",",
+        peers.stream()
+            .map(p -> p.substring(p.indexOf('@') + 1))
+            .map(p -> p.substring(0, p.lastIndexOf(':')))
+            .toList());
   }
 
   public List<HearthServer> servers() {

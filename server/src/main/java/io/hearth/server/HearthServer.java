@@ -3,6 +3,10 @@ package io.hearth.server;
 import io.hearth.protocol.Groups;
 import io.hearth.server.config.Peer;
 import io.hearth.server.config.ServerConfig;
+import io.hearth.server.data.BlockGc;
+import io.hearth.server.data.DataLayout;
+import io.hearth.server.data.DataStateMachine;
+import io.hearth.server.data.LayoutView;
 import io.hearth.server.meta.MetaStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
@@ -12,10 +16,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.datastream.SupportedDataStreamType;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -24,16 +34,22 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * One Hearth server process: a Ratis server hosting the meta group, bound to the configured host.
- * Not restartable: build a new one after {@link #close}.
+ * One Hearth server process: a Ratis server hosting the meta group and this node's data groups
+ * (one state machine per group, all on one gRPC port and one DataStream port), plus the block GC
+ * that runs while this node leads the meta group. Not restartable: build a new one after {@link
+ * #close}.
  */
 public final class HearthServer implements AutoCloseable {
   private final ServerConfig config;
+  private final DataLayout layout;
   private final RaftServer raft;
+  private final BlockGc gc;
 
   public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
       throws IOException {
@@ -42,26 +58,40 @@ public final class HearthServer implements AutoCloseable {
     Path raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
     Peer self = config.self();
-    RaftGroup group = metaGroup(config.get(ServerConfig.PEERS));
+    List<Peer> peers = config.get(ServerConfig.PEERS);
+    this.layout = DataLayout.of(peers);
+    RaftGroup group = metaGroup(peers);
     boolean existing = Files.isDirectory(raftDir.resolve(group.getGroupId().getUuid().toString()));
-    MetaOps ops = new MetaOps(capacityOf(dataDir));
+    long graceMs = config.get(ServerConfig.GC_GRACE_MS);
+    MetaOps ops =
+        new MetaOps(capacityOf(dataDir)); // MERGE-TODO: layout + commit window
+    MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
+    long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
+    StateMachine.Registry registry =
+        gid -> {
+          if (gid.getUuid().equals(Groups.META)) {
+            return meta;
+          }
+          int n = LayoutView.groupNumber(layout, gid);
+          return new DataStateMachine(
+              dataDir.resolve("blocks").resolve("g" + n), reserve, graceMs, clock, fatal);
+        };
     this.raft =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
             .setGroup(group)
             .setProperties(properties(config, raftDir))
-            .setStateMachine(new MetaStateMachine(clock, ops, fatal))
+            .setStateMachineRegistry(registry)
             .setOption(
                 existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
             .build();
+    this.gc =
+        new BlockGc(raft, group, layout, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
   }
 
   public static RaftGroup metaGroup(List<Peer> peers) {
     return RaftGroup.valueOf(
-        RaftGroupId.valueOf(Groups.META),
-        peers.stream()
-            .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
-            .toList());
+        RaftGroupId.valueOf(Groups.META), peers.stream().map(DataLayout::raftPeer).toList());
   }
 
   static RaftProperties properties(ServerConfig config, Path raftDir) {
@@ -70,6 +100,9 @@ public final class HearthServer implements AutoCloseable {
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     GrpcConfigKeys.Server.setHost(p, self.host());
     GrpcConfigKeys.Server.setPort(p, self.port());
+    RaftConfigKeys.DataStream.setType(p, SupportedDataStreamType.NETTY);
+    NettyConfigKeys.DataStream.setHost(p, self.host());
+    NettyConfigKeys.DataStream.setPort(p, self.streamPort());
     RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
     // A sequential client pays the appender's wait on every write: Ozone sets it to 0 as well.
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
@@ -123,6 +156,25 @@ public final class HearthServer implements AutoCloseable {
 
   public void start() throws IOException {
     raft.start();
+    for (DataLayout.Group g : layout.groupsOf(config.self().id())) {
+      RaftGroup rg = g.raftGroup();
+      if (!java.util.stream.StreamSupport.stream(raft.getGroupIds().spliterator(), false)
+          .toList()
+          .contains(rg.getGroupId())) {
+        RaftClientReply r =
+            raft.groupManagement(
+                GroupManagementRequest.newAdd(
+                    ClientId.randomId(), raft.getId(), CallId.getAndIncrement(), rg));
+        if (!r.isSuccess()) {
+          throw new IOException("cannot create data group " + g.number() + ": " + r.getException());
+        }
+      }
+    }
+    gc.start();
+  }
+
+  public DataLayout layout() {
+    return layout;
   }
 
   public RaftServer raft() {
@@ -135,6 +187,7 @@ public final class HearthServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    gc.close();
     raft.close();
   }
 }

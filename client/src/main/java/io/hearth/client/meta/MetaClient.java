@@ -209,7 +209,7 @@ public final class MetaClient implements AutoCloseable {
   }
 
   /** Maps a Ratis failure to an errno: the server's own errno when it sent one. */
-  static HearthException toHearth(Throwable t) {
+  public static HearthException toHearth(Throwable t) {
     while (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();
     }

@@ -63,6 +63,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final String name;
   private final Path dir;
   private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, Integer> streamPorts = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
   private final Path configFile;
 
@@ -75,6 +76,7 @@ public final class ProcessCluster implements AutoCloseable {
     this.dir = Files.createTempDirectory("hearth-" + name + "-");
     for (int i = 1; i <= n; i++) {
       ports.put("n" + i, InProcessCluster.freePort());
+      streamPorts.put("n" + i, InProcessCluster.freePort());
     }
     if (config.isEmpty()) {
       configFile = null;
@@ -120,10 +122,10 @@ public final class ProcessCluster implements AutoCloseable {
     return List.copyOf(ports.keySet());
   }
 
-  /** peers flag value: id@127.0.0.1:port,... */
+  /** peers flag value: id@127.0.0.1:port:streamPort,... */
   public String peers() {
     List<String> out = new ArrayList<>();
-    ports.forEach((id, port) -> out.add(id + "@127.0.0.1:" + port));
+    ports.forEach((id, port) -> out.add(id + "@127.0.0.1:" + port + ":" + streamPorts.get(id)));
     return String.join(",", out);
   }
 

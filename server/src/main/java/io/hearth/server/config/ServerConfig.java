@@ -33,8 +33,39 @@ public final class ServerConfig {
           "entries",
           "take a RocksDB checkpoint snapshot (and purge the log before it) after this many entries");
 
+  public static final ConfigKey<Long> DATA_RESERVE_BYTES =
+      new ConfigKey<>(
+          "data.reserve.bytes",
+          ServerConfig::nonNegativeLong,
+          "1073741824",
+          "bytes",
+          "free space kept back on the data disk (for the Raft logs and the namespace); a block"
+              + " write that would eat into it fails with ENOSPC");
+  public static final ConfigKey<Long> GC_GRACE_MS =
+      new ConfigKey<>(
+          "gc.grace.ms",
+          ServerConfig::positiveLong,
+          "3600000",
+          "ms",
+          "a block no file refers to is deleted only once it is this old; a writer must commit its"
+              + " blocks to the namespace within half of it. Must be the same on every server");
+  public static final ConfigKey<Long> GC_INTERVAL_MS =
+      new ConfigKey<>(
+          "gc.interval.ms",
+          ServerConfig::positiveLong,
+          "5000",
+          "ms",
+          "how often the meta leader deletes blocks that files no longer refer to");
+
   public static final List<ConfigKey<?>> ALL =
-      List.of(NODE_ID, DATA_DIR, PEERS, SNAPSHOT_EVERY_ENTRIES);
+      List.of(
+          NODE_ID,
+          DATA_DIR,
+          PEERS,
+          SNAPSHOT_EVERY_ENTRIES,
+          DATA_RESERVE_BYTES,
+          GC_GRACE_MS,
+          GC_INTERVAL_MS);
 
   private final Map<String, String> raw;
 
@@ -100,6 +131,14 @@ public final class ServerConfig {
   public Peer self() {
     String id = get(NODE_ID);
     return get(PEERS).stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  private static long nonNegativeLong(String s) {
+    long v = Long.parseLong(s);
+    if (v < 0) {
+      throw new IllegalArgumentException("must not be negative");
+    }
+    return v;
   }
 
   private static long positiveLong(String s) {

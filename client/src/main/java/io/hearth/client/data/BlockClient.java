@@ -1,0 +1,341 @@
+package io.hearth.client.data;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.hearth.client.meta.MetaClient;
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Limits;
+import io.hearth.protocol.data.BlockInfo;
+import io.hearth.protocol.data.DataReply;
+import io.hearth.protocol.data.DataRequest;
+import io.hearth.protocol.data.DataStat;
+import io.hearth.protocol.data.DataStatReq;
+import io.hearth.protocol.data.PutBlock;
+import io.hearth.protocol.data.ReadBlock;
+import io.hearth.protocol.meta.BlockRef;
+import io.hearth.protocol.meta.DataGroup;
+import io.hearth.protocol.meta.LayoutReply;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
+import org.apache.ratis.client.api.DataStreamOutput;
+import org.apache.ratis.io.StandardWriteOption;
+import org.apache.ratis.io.WriteOption;
+import org.apache.ratis.protocol.DataStreamReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RoutingTable;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * Writes and reads immutable blocks in the data groups.
+ *
+ * <p><b>Writes</b> ({@link #put}): the block's bytes go by Ratis DataStream from this client to a
+ * primary member (this host's, when it holds one), which forwards them to the others; each member
+ * verifies the CRCs and fsyncs before the stream succeeds, then the group logs a small commit
+ * entry. So a returned {@link BlockRef} names bytes on the disks of at least a majority. When a
+ * member does not answer, the stream is retried on a majority that leaves it out (it repairs its
+ * copy later); when a member's disk is full the block goes to another group, or fails with ENOSPC.
+ * Each put has a deadline ({@link #PUT_DEADLINE_MS}).
+ *
+ * <p><b>Reads</b> ({@link #read}): from one member at a time, local first, each checking the CRCs
+ * of what it serves; a member that lacks the block or holds a bad copy answers an errno (and
+ * repairs itself), and the next member is asked. Reads retry with backoff until {@link
+ * #READ_DEADLINE_MS} while no member can serve the block.
+ *
+ * <p>Thread-safe; calls block the calling thread (use virtual threads for concurrency).
+ */
+public final class BlockClient implements AutoCloseable {
+  public static final long PUT_DEADLINE_MS = 60_000;
+  public static final long READ_DEADLINE_MS = 30_000;
+  static final int PACKET_BYTES = 1 << 20;
+  private static final long BACKOFF_MAX_MS = 1_000;
+
+  private final List<DataGroupClients> groups;
+  private final AtomicInteger nextGroup = new AtomicInteger();
+
+  public BlockClient(LayoutReply layout) {
+    List<DataGroupClients> gs = new ArrayList<>();
+    for (DataGroup g : layout.getGroupsList()) {
+      gs.add(new DataGroupClients(g));
+    }
+    this.groups = List.copyOf(gs);
+  }
+
+  public int groupCount() {
+    return groups.size();
+  }
+
+  /** Writes one block of 1 to {@link Limits#BLOCK_MAX_BYTES} bytes; see the class comment. */
+  public BlockRef put(ByteBuffer data) throws HearthException {
+    int len = data.remaining();
+    if (len <= 0 || len > Limits.BLOCK_MAX_BYTES) {
+      throw new HearthException(Errno.EINVAL, "block of " + len + " bytes");
+    }
+    if (groups.isEmpty()) {
+      throw new HearthException(Errno.EIO, "the cluster has no data groups");
+    }
+    PutBlock header = header(data);
+    long deadline = System.currentTimeMillis() + PUT_DEADLINE_MS;
+    Set<Integer> full = new HashSet<>();
+    HearthException last = null;
+    int start = Math.floorMod(nextGroup.getAndIncrement(), groups.size());
+    for (int round = 0; System.currentTimeMillis() < deadline; round++) {
+      for (int k = 0; k < groups.size(); k++) {
+        DataGroupClients g = groups.get((start + k) % groups.size());
+        if (full.contains(g.number)) {
+          continue;
+        }
+        for (List<RaftPeer> route : routes(g.peers)) {
+          try {
+            return attempt(g, route, header, data);
+          } catch (HearthException e) {
+            last = e;
+            if (e.errno() == Errno.EINVAL) {
+              throw e;
+            }
+          }
+        }
+        if (isFull(g, len)) {
+          full.add(g.number);
+        }
+      }
+      if (full.size() == groups.size()) {
+        throw new HearthException(
+            Errno.ENOSPC,
+            "every data group has a member whose disk is full; free space or add nodes");
+      }
+      sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
+    }
+    throw new HearthException(
+        Errno.EIO,
+        "could not write a block to a majority of any data group within "
+            + PUT_DEADLINE_MS
+            + " ms; is a majority of servers up? (hearth admin status). Last error: "
+            + (last == null ? "none" : last.getMessage()));
+  }
+
+  static PutBlock header(ByteBuffer data) {
+    PutBlock.Builder h = PutBlock.newBuilder().setLength(data.remaining());
+    CRC32C crc = new CRC32C();
+    for (int off = 0; off < data.remaining(); off += Limits.CRC_CHUNK_BYTES) {
+      int n = Math.min(Limits.CRC_CHUNK_BYTES, data.remaining() - off);
+      crc.reset();
+      crc.update(data.slice(data.position() + off, n));
+      h.addCrc32C((int) crc.getValue());
+    }
+    return h.build();
+  }
+
+  /**
+   * The member sets to try, primary first in each: all members, then each majority that leaves
+   * one out (its copy is repaired later).
+   */
+  static List<List<RaftPeer>> routes(List<RaftPeer> peers) {
+    List<List<RaftPeer>> out = new ArrayList<>();
+    out.add(peers);
+    if (peers.size() == 3) {
+      out.add(List.of(peers.get(0), peers.get(1)));
+      out.add(List.of(peers.get(0), peers.get(2)));
+      out.add(List.of(peers.get(1), peers.get(2)));
+    }
+    return out;
+  }
+
+  private BlockRef attempt(DataGroupClients g, List<RaftPeer> route, PutBlock header, ByteBuffer data)
+      throws HearthException {
+    RaftPeer primary = route.get(0);
+    RoutingTable.Builder rt = RoutingTable.newBuilder();
+    for (int i = 1; i < route.size(); i++) {
+      rt.addSuccessor(primary.getId(), route.get(i).getId());
+    }
+    ByteBuffer hb =
+        ByteBuffer.wrap(DataRequest.newBuilder().setPut(header).build().toByteArray());
+    try {
+      DataStreamOutput out = g.streamer(primary).getDataStreamApi().stream(hb, rt.build());
+      List<CompletableFuture<DataStreamReply>> writes = new ArrayList<>();
+      int len = data.remaining();
+      for (int off = 0; off < len; off += PACKET_BYTES) {
+        int n = Math.min(PACKET_BYTES, len - off);
+        boolean lastPacket = off + n == len;
+        WriteOption[] opts =
+            lastPacket
+                ? new WriteOption[] {StandardWriteOption.SYNC, StandardWriteOption.CLOSE}
+                : new WriteOption[0];
+        writes.add(out.writeAsync(data.slice(data.position() + off, n), opts));
+      }
+      RaftClientReply reply =
+          out.getRaftClientReplyFuture()
+              .get(DataGroupClients.STREAM_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS);
+      for (CompletableFuture<DataStreamReply> w : writes) {
+        if (!w.getNow(null).isSuccess()) {
+          throw new HearthException(Errno.EIO, "a member did not take the block");
+        }
+      }
+      if (!reply.isSuccess()) {
+        throw MetaClient.toHearth(reply.getException());
+      }
+      DataReply r = parse(reply.getMessage());
+      BlockInfo b = r.getPut();
+      return BlockRef.newBuilder()
+          .setGroup(g.number)
+          .setId(b.getId())
+          .setCommittedNs(b.getCommittedNs())
+          .build();
+    } catch (HearthException e) {
+      throw e;
+    } catch (Exception e) {
+      throw MetaClient.toHearth(e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
+    }
+  }
+
+  /** Whether some member of the group reports too little space for a block of {@code len}. */
+  private boolean isFull(DataGroupClients g, int len) {
+    for (RaftPeer p : g.peers) {
+      try {
+        DataStat s = stat(g, p);
+        if (s.getAvailableBytes() < len + 4096L) {
+          return true;
+        }
+      } catch (HearthException ignored) {
+        // unreachable: not a full disk
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Reads bytes [off, off + len) of a block; see the class comment.
+   *
+   * @throws HearthException EIO when no member could serve them before the deadline
+   */
+  public ByteBuffer read(BlockRef ref, int off, int len) throws HearthException {
+    if (ref.getGroup() >= groups.size()) {
+      throw new HearthException(Errno.EIO, "block in unknown data group " + ref.getGroup());
+    }
+    DataGroupClients g = groups.get(ref.getGroup());
+    Message m =
+        Message.valueOf(
+            ByteString.copyFrom(
+                DataRequest.newBuilder()
+                    .setRead(ReadBlock.newBuilder().setId(ref.getId()).setOff(off).setLen(len))
+                    .build()
+                    .toByteArray()));
+    long deadline = System.currentTimeMillis() + READ_DEADLINE_MS;
+    HearthException last = null;
+    for (int round = 0; ; round++) {
+      for (RaftPeer p : g.peers) {
+        try {
+          return ByteBuffer.wrap(call(g, p, m).getData().toByteArray());
+        } catch (HearthException e) {
+          last = e;
+          if (e.errno() == Errno.EINVAL) {
+            throw new HearthException(Errno.EIO, "block " + ref.getId() + ": " + e.detail());
+          }
+        }
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        throw new HearthException(
+            Errno.EIO,
+            "block "
+                + ref.getGroup()
+                + "/"
+                + ref.getId()
+                + " could not be read from any replica: "
+                + last.getMessage());
+      }
+      sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
+    }
+  }
+
+  /** Capacity and usage of each node, by node id (nodes that do not answer are left out). */
+  public Map<String, DataStat> nodeStats() {
+    Map<String, DataStat> out = new LinkedHashMap<>();
+    for (DataGroupClients g : groups) {
+      for (RaftPeer p : g.peers) {
+        try {
+          DataStat s = stat(g, p);
+          String id = p.getId().toString();
+          DataStat prev = out.get(id);
+          out.put(
+              id,
+              prev == null
+                  ? s
+                  : prev.toBuilder()
+                      .setBlockBytes(prev.getBlockBytes() + s.getBlockBytes())
+                      .setBlocks(prev.getBlocks() + s.getBlocks())
+                      .setMissingBlocks(prev.getMissingBlocks() + s.getMissingBlocks())
+                      .build());
+        } catch (HearthException ignored) {
+          // left out: unreachable
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Replicas each group keeps. */
+  public int replicas() {
+    return groups.isEmpty() ? 1 : groups.get(0).peers.size();
+  }
+
+  private DataStat stat(DataGroupClients g, RaftPeer p) throws HearthException {
+    Message m =
+        Message.valueOf(
+            ByteString.copyFrom(
+                DataRequest.newBuilder()
+                    .setStat(DataStatReq.getDefaultInstance())
+                    .build()
+                    .toByteArray()));
+    return call(g, p, m).getStat();
+  }
+
+  private static DataReply call(DataGroupClients g, RaftPeer p, Message m) throws HearthException {
+    RaftClientReply reply;
+    try {
+      reply = g.reader().io().sendStaleRead(m, 0, p.getId());
+    } catch (Exception e) {
+      throw MetaClient.toHearth(e);
+    }
+    if (!reply.isSuccess()) {
+      throw MetaClient.toHearth(reply.getException());
+    }
+    return parse(reply.getMessage());
+  }
+
+  private static DataReply parse(Message m) throws HearthException {
+    DataReply r;
+    try {
+      r = DataReply.parseFrom(m.getContent().asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      throw new HearthException(Errno.EIO, "unreadable reply from a data server", e);
+    }
+    if (r.getErrno() != 0) {
+      throw new HearthException(Errno.of(r.getErrno()), r.getError());
+    }
+    return r;
+  }
+
+  private static void sleep(long ms) throws HearthException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HearthException(Errno.EIO, "interrupted");
+    }
+  }
+
+  @Override
+  public void close() {
+    groups.forEach(DataGroupClients::close);
+  }
+}

@@ -1,0 +1,125 @@
+package io.hearth.client.data;
+
+import io.hearth.protocol.meta.DataGroup;
+import io.hearth.protocol.meta.DataPeer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.datastream.SupportedDataStreamType;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis clients of one data group: one per member acting as DataStream primary (block writes
+ * enter the group there), and one for reads addressed to a chosen member. Members are ordered
+ * local first, so writes and reads start on this host when it holds a replica.
+ */
+final class DataGroupClients implements AutoCloseable {
+  static final long RPC_TIMEOUT_MS = 5_000;
+  static final long STREAM_TIMEOUT_MS = 20_000;
+
+  /** The forward of a block's commit waits out a data-group election, then fails. */
+  static final int FORWARD_ATTEMPTS_MAX = 100;
+
+  static final long FORWARD_SLEEP_MS = 100;
+
+  final int number;
+  final RaftGroup group;
+  final List<RaftPeer> peers;
+  private final RaftClient reader;
+  private final Map<RaftPeerId, RaftClient> streamers = new ConcurrentHashMap<>();
+
+  DataGroupClients(DataGroup g) {
+    this.number = g.getNumber();
+    List<RaftPeer> ps = new ArrayList<>();
+    for (DataPeer p : g.getPeersList()) {
+      ps.add(
+          RaftPeer.newBuilder()
+              .setId(p.getId())
+              .setAddress(p.getAddress())
+              .setDataStreamAddress(p.getStreamAddress())
+              .build());
+    }
+    ps.sort(Comparator.comparing(p -> isLocal(p) ? 0 : 1));
+    this.peers = List.copyOf(ps);
+    ByteBuffer u = g.getUuid().asReadOnlyByteBuffer();
+    this.group =
+        RaftGroup.valueOf(RaftGroupId.valueOf(new UUID(u.getLong(), u.getLong())), this.peers);
+    this.reader =
+        RaftClient.newBuilder()
+            .setRaftGroup(group)
+            .setProperties(properties())
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build();
+  }
+
+  private static RaftProperties properties() {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.DataStream.setType(p, SupportedDataStreamType.NETTY);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, TimeDuration.valueOf(RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    RaftClientConfigKeys.DataStream.setRequestTimeout(
+        p, TimeDuration.valueOf(STREAM_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    return p;
+  }
+
+  RaftClient reader() {
+    return reader;
+  }
+
+  /** The client whose DataStream enters the group at {@code primary}. */
+  RaftClient streamer(RaftPeer primary) {
+    return streamers.computeIfAbsent(
+        primary.getId(),
+        id ->
+            RaftClient.newBuilder()
+                .setRaftGroup(group)
+                .setProperties(properties())
+                .setPrimaryDataStreamServer(primary)
+                .setRetryPolicy(
+                    RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        FORWARD_ATTEMPTS_MAX,
+                        TimeDuration.valueOf(FORWARD_SLEEP_MS, TimeUnit.MILLISECONDS)))
+                .build());
+  }
+
+  private static boolean isLocal(RaftPeer p) {
+    String host = p.getAddress().substring(0, p.getAddress().lastIndexOf(':'));
+    try {
+      InetAddress a = InetAddress.getByName(host);
+      return a.isLoopbackAddress() || NetworkInterface.getByInetAddress(a) != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(reader);
+    streamers.values().forEach(DataGroupClients::closeQuietly);
+  }
+
+  private static void closeQuietly(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+}

@@ -1,0 +1,281 @@
+package io.hearth.server.data;
+
+import io.hearth.protocol.data.BlockInfo;
+import io.hearth.protocol.data.BlockInfos;
+import io.hearth.protocol.data.DataReply;
+import io.hearth.protocol.data.DataRequest;
+import io.hearth.protocol.data.DeleteBlocks;
+import io.hearth.protocol.data.ListBlocks;
+import io.hearth.protocol.meta.BlockList;
+import io.hearth.protocol.meta.BlockRef;
+import io.hearth.protocol.meta.Caller;
+import io.hearth.protocol.meta.GcDoneReq;
+import io.hearth.protocol.meta.GcListReq;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.UnreferencedReq;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes blocks no file refers to, while this node leads the meta group.
+ *
+ * <ul>
+ *   <li><b>Queue:</b> the meta state machine queues a block when its last reference goes (unlink,
+ *       truncate, overwrite). Each round takes a page of the queue, deletes those blocks through
+ *       their data groups' logs (so every replica deletes them), then removes them from the queue.
+ *       Every step is idempotent, so a leader change mid-round only repeats work.
+ *   <li><b>Orphans:</b> a writer that dies between committing a block and committing the file's
+ *       chunk map leaves a block nothing refers to and nothing queued. Every {@code graceMs / 4}
+ *       the data groups are listed; blocks older than {@code graceMs} that the namespace does not
+ *       reference are deleted. The namespace refuses chunk-map commits of blocks older than
+ *       {@code graceMs / 2}, so an orphan that is old enough can never be referenced later.
+ * </ul>
+ *
+ * <p>Threads: one virtual thread; rounds never overlap. Each RPC has a deadline and failures wait
+ * for the next round.
+ */
+public final class BlockGc implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BlockGc.class);
+  private static final int PAGE_MAX = 1024;
+  private static final long RPC_TIMEOUT_MS = 10_000;
+
+  private final RaftServer server;
+  private final RaftGroup metaGroup;
+  private final DataLayout layout;
+  private final Clock clock;
+  private final long graceMs;
+  private final long intervalMs;
+  private final Map<Integer, RaftClient> dataClients = new HashMap<>();
+  private RaftClient metaClient;
+  private volatile boolean closed;
+  private Thread thread;
+  private long nextOrphanScanMs;
+
+  public BlockGc(
+      RaftServer server,
+      RaftGroup metaGroup,
+      DataLayout layout,
+      Clock clock,
+      long graceMs,
+      long intervalMs) {
+    this.server = server;
+    this.metaGroup = metaGroup;
+    this.layout = layout;
+    this.clock = clock;
+    this.graceMs = graceMs;
+    this.intervalMs = intervalMs;
+  }
+
+  public void start() {
+    thread = Thread.ofVirtual().name("block-gc").start(this::run);
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Thread.sleep(intervalMs);
+        if (isMetaLeader()) {
+          round();
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("block GC round failed, retrying in {} ms: {}", intervalMs, e.toString());
+      }
+    }
+  }
+
+  private boolean isMetaLeader() {
+    try {
+      return server.getDivision(metaGroup.getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** One round: drain the queue, then (when due) scan for orphans. Visible for tests. */
+  public void round() throws IOException {
+    int deleted;
+    do {
+      deleted = drainQueuePage();
+    } while (deleted == PAGE_MAX && !closed);
+    if (clock.millis() >= nextOrphanScanMs) {
+      int orphans = 0;
+      for (DataLayout.Group g : layout.groups()) {
+        orphans += scanOrphans(g.number());
+      }
+      if (orphans > 0) {
+        LOG.info("block GC deleted {} orphan blocks", orphans);
+      }
+      nextOrphanScanMs = clock.millis() + Math.max(intervalMs, graceMs / 4);
+    }
+  }
+
+  private int drainQueuePage() throws IOException {
+    MetaReply r =
+        meta(
+            MetaRequest.newBuilder().setGcList(GcListReq.newBuilder().setMax(PAGE_MAX)).build(),
+            true);
+    List<BlockRef> refs = r.getBlocks().getBlocksList();
+    if (refs.isEmpty()) {
+      return 0;
+    }
+    deleteFromGroups(refs);
+    meta(
+        MetaRequest.newBuilder().setGcDone(GcDoneReq.newBuilder().addAllBlocks(refs)).build(),
+        false);
+    LOG.debug("block GC deleted {} blocks", refs.size());
+    return refs.size();
+  }
+
+  private void deleteFromGroups(List<BlockRef> refs) throws IOException {
+    Map<Integer, List<Long>> byGroup = new HashMap<>();
+    for (BlockRef b : refs) {
+      byGroup.computeIfAbsent(b.getGroup(), k -> new ArrayList<>()).add(b.getId());
+    }
+    for (var e : byGroup.entrySet()) {
+      if (e.getKey() >= layout.groups().size()) {
+        continue; // a group that no longer exists holds nothing to delete
+      }
+      data(
+          e.getKey(),
+          DataRequest.newBuilder().setDelete(DeleteBlocks.newBuilder().addAllIds(e.getValue())).build(),
+          false);
+    }
+  }
+
+  private int scanOrphans(int group) throws IOException {
+    long cutoffNs = TimeUnit.MILLISECONDS.toNanos(clock.millis() - graceMs);
+    long after = 0;
+    int deleted = 0;
+    while (!closed) {
+      DataReply r =
+          data(
+              group,
+              DataRequest.newBuilder()
+                  .setList(ListBlocks.newBuilder().setAfter(after).setMax(PAGE_MAX))
+                  .build(),
+              true);
+      BlockInfos page = r.getList();
+      UnreferencedReq.Builder old = UnreferencedReq.newBuilder();
+      for (BlockInfo b : page.getBlocksList()) {
+        after = b.getId();
+        if (b.getCommittedNs() < cutoffNs) {
+          old.addBlocks(BlockRef.newBuilder().setGroup(group).setId(b.getId()));
+        }
+      }
+      if (old.getBlocksCount() > 0) {
+        BlockList unreferenced =
+            meta(MetaRequest.newBuilder().setUnreferenced(old).build(), true).getBlocks();
+        if (unreferenced.getBlocksCount() > 0) {
+          deleteFromGroups(unreferenced.getBlocksList());
+          deleted += unreferenced.getBlocksCount();
+        }
+      }
+      if (!page.getMore()) {
+        break;
+      }
+    }
+    return deleted;
+  }
+
+  private MetaReply meta(MetaRequest req, boolean read) throws IOException {
+    MetaRequest withCaller = req.toBuilder().setCaller(Caller.newBuilder().setUid(0)).build();
+    Message m = Message.valueOf(ByteString.copyFrom(withCaller.toByteArray()));
+    RaftClient c = metaClient();
+    RaftClientReply reply = read ? c.io().sendReadOnly(m) : c.io().send(m);
+    if (!reply.isSuccess()) {
+      throw new IOException("meta group: " + reply.getException());
+    }
+    MetaReply r = MetaReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    if (r.getErrno() != 0) {
+      throw new IOException("meta group: errno " + r.getErrno() + " " + r.getError());
+    }
+    return r;
+  }
+
+  private DataReply data(int group, DataRequest req, boolean read) throws IOException {
+    Message m = Message.valueOf(ByteString.copyFrom(req.toByteArray()));
+    RaftClient c = dataClient(group);
+    RaftClientReply reply = read ? c.io().sendReadOnly(m) : c.io().send(m);
+    if (!reply.isSuccess()) {
+      throw new IOException("data group " + group + ": " + reply.getException());
+    }
+    DataReply r = DataReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    if (r.getErrno() != 0) {
+      throw new IOException("data group " + group + ": errno " + r.getErrno() + " " + r.getError());
+    }
+    return r;
+  }
+
+  private synchronized RaftClient metaClient() {
+    if (metaClient == null) {
+      metaClient = newClient(metaGroup);
+    }
+    return metaClient;
+  }
+
+  private synchronized RaftClient dataClient(int group) {
+    return dataClients.computeIfAbsent(
+        group, n -> newClient(layout.groups().get(n).raftGroup()));
+  }
+
+  private static RaftClient newClient(RaftGroup group) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, TimeDuration.valueOf(RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    return RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(p)
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                3, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  /** The group id of data group {@code n}, for tests. */
+  public RaftGroupId dataGroupId(int n) {
+    return layout.groups().get(n).raftGroup().getGroupId();
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (thread != null) {
+      thread.interrupt();
+    }
+    for (RaftClient c : dataClients.values()) {
+      closeQuietly(c);
+    }
+    if (metaClient != null) {
+      closeQuietly(metaClient);
+    }
+  }
+
+  private static void closeQuietly(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+}
