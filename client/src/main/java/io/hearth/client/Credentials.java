@@ -25,7 +25,7 @@ public record Credentials(int uid, int gid, List<Integer> groups) {
     }
   }
 
-  Caller toCaller() {
+  public Caller toCaller() {
     return Caller.newBuilder().setUid(uid).setGid(gid).addAllGroups(groups).build();
   }
 }

@@ -1,13 +1,17 @@
 package io.hearth.client;
 
 import com.google.protobuf.ByteString;
+import io.hearth.client.data.BlockClient;
 import io.hearth.client.meta.MetaClient;
+import io.hearth.client.vfs.OpenInode;
+import io.hearth.client.vfs.Vfs;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Names;
 import io.hearth.protocol.WireFlags;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.GetxattrReq;
+import io.hearth.protocol.meta.LayoutReq;
 import io.hearth.protocol.meta.LinkReq;
 import io.hearth.protocol.meta.ListxattrReq;
 import io.hearth.protocol.meta.Loc;
@@ -65,11 +69,47 @@ public final class HearthClient implements AutoCloseable {
   private final MetaClient meta;
   private final Credentials credentials;
   private final boolean owner;
+  private final FileLayer files;
 
-  private HearthClient(MetaClient meta, Credentials credentials, boolean owner) {
+  private HearthClient(MetaClient meta, Credentials credentials, boolean owner, FileLayer files) {
     this.meta = meta;
     this.credentials = credentials;
     this.owner = owner;
+    this.files = files;
+  }
+
+  /** The VFS, made on first use: it needs the data layout, which it asks the meta group for. */
+  private static final class FileLayer {
+    private final MetaClient meta;
+    private Vfs vfs;
+
+    FileLayer(MetaClient meta) {
+      this.meta = meta;
+    }
+
+    synchronized Vfs get() throws HearthException {
+      if (vfs == null) {
+        MetaReply r =
+            join(
+                meta.read(
+                    MetaRequest.newBuilder()
+                        .setCaller(Credentials.ROOT.toCaller())
+                        .setLayout(LayoutReq.getDefaultInstance())
+                        .build()));
+        vfs = new Vfs(meta, new BlockClient(r.getLayout()));
+      }
+      return vfs;
+    }
+
+    synchronized Vfs ifStarted() {
+      return vfs;
+    }
+
+    synchronized void close() {
+      if (vfs != null) {
+        vfs.close();
+      }
+    }
   }
 
   /** Connects to a cluster, e.g. {@code "127.0.0.1:9861,127.0.0.1:9862"}. */
@@ -78,12 +118,13 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public static HearthClient connect(ClusterSpec spec) {
-    return new HearthClient(new MetaClient(spec), Credentials.ofProcess(), true);
+    MetaClient meta = new MetaClient(spec);
+    return new HearthClient(meta, Credentials.ofProcess(), true, new FileLayer(meta));
   }
 
   /** A view of this client acting as another user; closing the view does not close this client. */
   public HearthClient withCredentials(Credentials c) {
-    return new HearthClient(meta, c, false);
+    return new HearthClient(meta, c, false, files);
   }
 
   public Credentials credentials() {
@@ -93,6 +134,64 @@ public final class HearthClient implements AutoCloseable {
   /** The underlying meta client, for admin tools. */
   public MetaClient meta() {
     return meta;
+  }
+
+  /** The file layer (open files, block I/O); started on first use. */
+  public Vfs vfs() throws HearthException {
+    return files.get();
+  }
+
+  // ---- files ----
+
+  /**
+   * open(2): opens a regular file with {@link HearthFile}'s O_ flags (O_RDONLY, O_WRONLY, O_RDWR,
+   * O_CREAT, O_EXCL, O_TRUNC, O_APPEND); {@code mode} is used when O_CREAT creates it. Permission
+   * is checked at open, for this client's credentials.
+   */
+  public HearthFile open(String path, int flags, int mode) throws HearthException {
+    return HearthFile.open(this, files.get(), path, flags, mode);
+  }
+
+  public HearthFile open(String path, int flags) throws HearthException {
+    return open(path, flags, 0644);
+  }
+
+  /** truncate of an inode this client has open: its buffered writes go first, then the size. */
+  void truncateOpen(OpenInode node, long size) throws HearthException {
+    node.flush();
+    Stat st =
+        join(
+            write(
+                b ->
+                    b.setSetattr(
+                        SetattrReq.newBuilder()
+                            .setLoc(Loc.newBuilder().setBase(node.ino()))
+                            .setSize(size)),
+                HearthClient::attr));
+    node.truncated(st.size());
+  }
+
+  /** A stat as this client sees it: the size of a file it has open includes unflushed writes. */
+  private Stat overlay(Stat s) {
+    Vfs v = files.ifStarted();
+    OpenInode n = v == null || !s.isRegular() ? null : v.find(s.ino());
+    if (n == null) {
+      return s;
+    }
+    long size = n.size();
+    return size == s.size()
+        ? s
+        : new Stat(
+            s.ino(),
+            s.mode(),
+            s.uid(),
+            s.gid(),
+            size,
+            s.nlink(),
+            s.atimeNs(),
+            s.mtimeNs(),
+            s.ctimeNs(),
+            s.rdev());
   }
 
   // ---- reads ----
@@ -116,7 +215,7 @@ public final class HearthClient implements AutoCloseable {
   /** Attributes of an inode by number (as a FUSE handle or a readdir entry names it). */
   public CompletableFuture<Stat> statAsync(long ino) {
     Loc loc = Loc.newBuilder().setBase(ino).build();
-    return read(b -> b.setLookup(LookupReq.newBuilder().setLoc(loc)), HearthClient::attr);
+    return read(b -> b.setLookup(LookupReq.newBuilder().setLoc(loc)), r -> overlay(attr(r)));
   }
 
   public Stat stat(long ino) throws HearthException {
@@ -129,7 +228,7 @@ public final class HearthClient implements AutoCloseable {
         loc ->
             read(
                 b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)),
-                HearthClient::attr));
+                r -> overlay(attr(r))));
   }
 
   public CompletableFuture<String> readlinkAsync(String path) {
@@ -376,6 +475,12 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public Stat truncate(String path, long size) throws HearthException {
+    Vfs v = files.ifStarted();
+    OpenInode n = v == null ? null : v.find(stat(path).ino());
+    if (n != null) {
+      truncateOpen(n, size);
+      return stat(path);
+    }
     return setattr(path, SetattrReq.newBuilder().setSize(size).setFollow(true));
   }
 
@@ -488,6 +593,16 @@ public final class HearthClient implements AutoCloseable {
         s.getNameMax());
   }
 
+  /** The failure a completed-exceptionally future carries, as a HearthException. */
+  public static HearthException failureOf(CompletableFuture<?> f) {
+    try {
+      join(f);
+      return new HearthException(io.hearth.protocol.Errno.EIO, "no failure");
+    } catch (HearthException e) {
+      return e;
+    }
+  }
+
   /** Waits for a future, rethrowing its failure as the HearthException it carries. */
   public static <T> T join(CompletableFuture<T> f) throws HearthException {
     try {
@@ -511,6 +626,7 @@ public final class HearthClient implements AutoCloseable {
   @Override
   public void close() throws IOException {
     if (owner) {
+      files.close();
       meta.close();
     }
   }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -28,22 +27,20 @@ import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
-import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * One Hearth server process: a Ratis server hosting the meta group and this node's data groups
- * (one state machine per group, all on one gRPC port and one DataStream port), plus the block GC
- * that runs while this node leads the meta group. Not restartable: build a new one after {@link
- * #close}.
+ * One Hearth server process: a Ratis server hosting the meta group and this node's data groups (one
+ * state machine per group, all on one gRPC port and one DataStream port), plus the block GC that
+ * runs while this node leads the meta group. Not restartable: build a new one after {@link #close}.
  */
 public final class HearthServer implements AutoCloseable {
   private final ServerConfig config;
@@ -63,8 +60,7 @@ public final class HearthServer implements AutoCloseable {
     RaftGroup group = metaGroup(peers);
     boolean existing = Files.isDirectory(raftDir.resolve(group.getGroupId().getUuid().toString()));
     long graceMs = config.get(ServerConfig.GC_GRACE_MS);
-    MetaOps ops =
-        new MetaOps(capacityOf(dataDir)); // MERGE-TODO: layout + commit window
+    MetaOps ops = new MetaOps(capacityOf(dataDir)); // MERGE-TODO: layout + commit window
     MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
     StateMachine.Registry registry =

@@ -137,8 +137,8 @@ public final class BlockClient implements AutoCloseable {
   }
 
   /**
-   * The member sets to try, primary first in each: all members, then each majority that leaves
-   * one out (its copy is repaired later).
+   * The member sets to try, primary first in each: all members, then each majority that leaves one
+   * out (its copy is repaired later).
    */
   static List<List<RaftPeer>> routes(List<RaftPeer> peers) {
     List<List<RaftPeer>> out = new ArrayList<>();
@@ -151,15 +151,15 @@ public final class BlockClient implements AutoCloseable {
     return out;
   }
 
-  private BlockRef attempt(DataGroupClients g, List<RaftPeer> route, PutBlock header, ByteBuffer data)
+  private BlockRef attempt(
+      DataGroupClients g, List<RaftPeer> route, PutBlock header, ByteBuffer data)
       throws HearthException {
     RaftPeer primary = route.get(0);
     RoutingTable.Builder rt = RoutingTable.newBuilder();
     for (int i = 1; i < route.size(); i++) {
       rt.addSuccessor(primary.getId(), route.get(i).getId());
     }
-    ByteBuffer hb =
-        ByteBuffer.wrap(DataRequest.newBuilder().setPut(header).build().toByteArray());
+    ByteBuffer hb = ByteBuffer.wrap(DataRequest.newBuilder().setPut(header).build().toByteArray());
     try {
       DataStreamOutput out = g.streamer(primary).getDataStreamApi().stream(hb, rt.build());
       List<CompletableFuture<DataStreamReply>> writes = new ArrayList<>();
@@ -194,7 +194,8 @@ public final class BlockClient implements AutoCloseable {
     } catch (HearthException e) {
       throw e;
     } catch (Exception e) {
-      throw MetaClient.toHearth(e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
+      throw MetaClient.toHearth(
+          e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
     }
   }
 

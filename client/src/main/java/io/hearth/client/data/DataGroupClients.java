@@ -27,8 +27,8 @@ import org.apache.ratis.util.TimeDuration;
 
 /**
  * The Ratis clients of one data group: one per member acting as DataStream primary (block writes
- * enter the group there), and one for reads addressed to a chosen member. Members are ordered
- * local first, so writes and reads start on this host when it holds a replica.
+ * enter the group there), and one for reads addressed to a chosen member. Members are ordered local
+ * first, so writes and reads start on this host when it holds a replica.
  */
 final class DataGroupClients implements AutoCloseable {
   static final long RPC_TIMEOUT_MS = 5_000;

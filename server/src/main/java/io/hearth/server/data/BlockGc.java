@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Orphans:</b> a writer that dies between committing a block and committing the file's
  *       chunk map leaves a block nothing refers to and nothing queued. Every {@code graceMs / 4}
  *       the data groups are listed; blocks older than {@code graceMs} that the namespace does not
- *       reference are deleted. The namespace refuses chunk-map commits of blocks older than
- *       {@code graceMs / 2}, so an orphan that is old enough can never be referenced later.
+ *       reference are deleted. The namespace refuses chunk-map commits of blocks older than {@code
+ *       graceMs / 2}, so an orphan that is old enough can never be referenced later.
  * </ul>
  *
  * <p>Threads: one virtual thread; rounds never overlap. Each RPC has a deadline and failures wait
@@ -158,7 +158,9 @@ public final class BlockGc implements AutoCloseable {
       }
       data(
           e.getKey(),
-          DataRequest.newBuilder().setDelete(DeleteBlocks.newBuilder().addAllIds(e.getValue())).build(),
+          DataRequest.newBuilder()
+              .setDelete(DeleteBlocks.newBuilder().addAllIds(e.getValue()))
+              .build(),
           false);
     }
   }
@@ -235,8 +237,7 @@ public final class BlockGc implements AutoCloseable {
   }
 
   private synchronized RaftClient dataClient(int group) {
-    return dataClients.computeIfAbsent(
-        group, n -> newClient(layout.groups().get(n).raftGroup()));
+    return dataClients.computeIfAbsent(group, n -> newClient(layout.groups().get(n).raftGroup()));
   }
 
   private static RaftClient newClient(RaftGroup group) {

@@ -1,0 +1,214 @@
+package io.hearth.client;
+
+import io.hearth.client.vfs.OpenInode;
+import io.hearth.client.vfs.Vfs;
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.FileMode;
+import io.hearth.protocol.HearthException;
+import java.nio.ByteBuffer;
+
+/**
+ * An open regular file: a handle with a position, like a file descriptor. Reads see everything
+ * written through any handle of the same client; {@link #close} and {@link #fsync} return only once
+ * what was written is durable on a majority of servers and visible to every client that opens the
+ * file afterwards (close-to-open).
+ *
+ * <p>Not thread-safe for the position (like a shared fd); {@link #pread} and {@link #pwrite} may be
+ * used from several threads.
+ */
+public final class HearthFile implements AutoCloseable {
+  public static final int O_RDONLY = 0;
+  public static final int O_WRONLY = 1;
+  public static final int O_RDWR = 2;
+  public static final int O_ACCMODE = 3;
+  public static final int O_CREAT = 0100;
+  public static final int O_EXCL = 0200;
+  public static final int O_TRUNC = 01000;
+  public static final int O_APPEND = 02000;
+
+  private final HearthClient client;
+  private final Vfs vfs;
+  private final OpenInode node;
+  private final int flags;
+  private long position;
+  private long lastReadEnd = -1;
+  private volatile boolean closed;
+
+  HearthFile(HearthClient client, Vfs vfs, OpenInode node, int flags) {
+    this.client = client;
+    this.vfs = vfs;
+    this.node = node;
+    this.flags = flags;
+  }
+
+  /** open(2) on a path: see {@link HearthClient#open}. */
+  static HearthFile open(HearthClient client, Vfs vfs, String path, int flags, int mode)
+      throws HearthException {
+    int acc = flags & O_ACCMODE;
+    if (acc == O_ACCMODE) {
+      throw new HearthException(Errno.EINVAL, "access mode 3");
+    }
+    Stat st;
+    boolean created = false;
+    try {
+      st = client.stat(path);
+      if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) {
+        throw new HearthException(Errno.EEXIST, path);
+      }
+    } catch (HearthException e) {
+      if (e.errno() != Errno.ENOENT || (flags & O_CREAT) == 0) {
+        throw e;
+      }
+      try {
+        st = client.create(path, mode);
+        created = true;
+      } catch (HearthException raced) {
+        if (raced.errno() != Errno.EEXIST || (flags & O_EXCL) != 0) {
+          throw raced;
+        }
+        st = client.stat(path);
+      }
+    }
+    if (st.isDir()) {
+      throw new HearthException(Errno.EISDIR, path);
+    }
+    if (!FileMode.isRegular(st.mode())) {
+      throw new HearthException(Errno.EINVAL, path + " is not a regular file");
+    }
+    if (!created) {
+      int mask = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
+      client.access(path, mask);
+    }
+    OpenInode node = vfs.acquire(st.ino(), st.size(), client.credentials().toCaller());
+    HearthFile f = new HearthFile(client, vfs, node, flags);
+    if ((flags & O_TRUNC) != 0 && acc != O_RDONLY && !created) {
+      try {
+        f.truncate(0);
+      } catch (HearthException e) {
+        f.closeQuietly();
+        throw e;
+      }
+    }
+    return f;
+  }
+
+  public long ino() {
+    return node.ino();
+  }
+
+  /** The file's size as this client sees it (including what it wrote and has not flushed). */
+  public long size() throws HearthException {
+    checkOpen();
+    return node.size();
+  }
+
+  public long position() {
+    return position;
+  }
+
+  public void position(long p) throws HearthException {
+    if (p < 0) {
+      throw new HearthException(Errno.EINVAL, "negative position");
+    }
+    position = p;
+  }
+
+  /** Reads at the position and advances it; returns the count, or -1 at the end of the file. */
+  public int read(ByteBuffer dst) throws HearthException {
+    int n = pread(dst, position);
+    if (n > 0) {
+      position += n;
+    }
+    return n;
+  }
+
+  /** pread(2): reads at {@code off} without moving the position; -1 at or past the end. */
+  public int pread(ByteBuffer dst, long off) throws HearthException {
+    checkOpen();
+    if ((flags & O_ACCMODE) == O_WRONLY) {
+      throw new HearthException(Errno.EBADF, "file not open for reading");
+    }
+    int len = dst.remaining();
+    byte[] buf = dst.hasArray() ? dst.array() : new byte[len];
+    int at = dst.hasArray() ? dst.arrayOffset() + dst.position() : 0;
+    boolean sequential = off == lastReadEnd;
+    int n = node.read(off, buf, at, len, sequential);
+    if (n > 0) {
+      if (!dst.hasArray()) {
+        dst.put(buf, 0, n);
+      } else {
+        dst.position(dst.position() + n);
+      }
+      lastReadEnd = off + n;
+    }
+    return n;
+  }
+
+  /** Writes at the position (or the end, with O_APPEND) and advances it. */
+  public int write(ByteBuffer src) throws HearthException {
+    checkWritable();
+    int n = src.remaining();
+    long at = node.write(position, src, (flags & O_APPEND) != 0);
+    position = at + n;
+    return n;
+  }
+
+  /** pwrite(2): writes at {@code off} without moving the position. */
+  public int pwrite(ByteBuffer src, long off) throws HearthException {
+    checkWritable();
+    int n = src.remaining();
+    node.write(off, src, false);
+    return n;
+  }
+
+  /** ftruncate(2). */
+  public void truncate(long size) throws HearthException {
+    checkWritable();
+    if (size < 0) {
+      throw new HearthException(Errno.EINVAL, "negative size");
+    }
+    client.truncateOpen(node, size);
+  }
+
+  /** fsync(2): returns once everything written is durable on a majority and in the namespace. */
+  public void fsync() throws HearthException {
+    checkOpen();
+    node.flush();
+  }
+
+  public Stat stat() throws HearthException {
+    checkOpen();
+    return client.stat(node.ino());
+  }
+
+  /** close(2): flushes like fsync; the handle is closed even when that fails. */
+  @Override
+  public void close() throws HearthException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    vfs.release(node);
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (HearthException ignored) {
+      // reporting the first error
+    }
+  }
+
+  private void checkOpen() throws HearthException {
+    if (closed) {
+      throw new HearthException(Errno.EBADF, "file handle is closed");
+    }
+  }
+
+  private void checkWritable() throws HearthException {
+    checkOpen();
+    if ((flags & O_ACCMODE) == O_RDONLY) {
+      throw new HearthException(Errno.EBADF, "file not open for writing");
+    }
+  }
+}

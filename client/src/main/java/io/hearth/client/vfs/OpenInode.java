@@ -1,0 +1,492 @@
+package io.hearth.client.vfs;
+
+import io.hearth.client.HearthClient;
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.Attr;
+import io.hearth.protocol.meta.BlockRef;
+import io.hearth.protocol.meta.Caller;
+import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.Loc;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.ReadMapReply;
+import io.hearth.protocol.meta.ReadMapReq;
+import io.hearth.protocol.meta.WriteReq;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One open file of this client, shared by every handle on the inode so that what one handle writes
+ * another reads at once (POSIX within a mount).
+ *
+ * <p><b>Writes</b> land in memory in {@link PendingBlock}s. A block that fills (4 MiB) is uploaded
+ * at once; uploaded blocks are committed to the namespace in write order, as soon as they and every
+ * block before them are uploaded. {@link #flush} (close, fsync) seals the partial block and waits
+ * until everything written before it is committed: when it returns, those bytes are on a majority
+ * of a data group's disks and the chunk map that names them is in the meta group's log.
+ *
+ * <p><b>Reads</b> take committed bytes (through the cached chunk map and the block cache) and lay
+ * the pending bytes over them. A commit between the two is detected by {@link #generation} and the
+ * read is redone, so a read never misses bytes that moved from pending to committed under it.
+ *
+ * <p><b>Errors:</b> an upload or commit that fails (after its own retries and deadline) poisons the
+ * inode: the bytes not yet committed are dropped and every later write and flush fails with that
+ * errno until the last handle closes, the way Linux reports writeback errors at fsync and close.
+ *
+ * <p><b>Bounds:</b> at most {@link #PENDING_BLOCKS_MAX} sealed blocks per inode (writers wait), map
+ * windows of {@link #MAP_WINDOW_BYTES}, readahead of {@link #READAHEAD_BYTES}.
+ *
+ * <p>Threads: callers' threads take {@link #lock}; uploads and commits run on the VFS executor; one
+ * commit at a time per inode ({@link #committing}); block and map I/O happen outside the lock.
+ */
+public final class OpenInode {
+  static final int PENDING_BLOCKS_MAX = 8;
+  static final long MAP_WINDOW_BYTES = 256L << 20;
+  static final long READAHEAD_BYTES = 8L << 20;
+  private static final long FLUSH_WAIT_MS = 300_000;
+
+  private final Vfs vfs;
+  private final long ino;
+  private final Caller caller;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final Deque<PendingBlock> sealed = new ArrayDeque<>();
+  private PendingBlock open;
+  private long size;
+  private long generation;
+  private boolean committing;
+  private HearthException error;
+  private int handles;
+  private final TreeMap<Long, Extent> map = new TreeMap<>();
+  private final Set<Long> mapWindows = new HashSet<>();
+
+  OpenInode(Vfs vfs, long ino, long size, Caller caller) {
+    this.vfs = vfs;
+    this.ino = ino;
+    this.size = size;
+    this.caller = caller;
+  }
+
+  public long ino() {
+    return ino;
+  }
+
+  /** The size as this client sees it: committed, grown by pending writes. */
+  public long size() {
+    lock.lock();
+    try {
+      return size;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void retain() {
+    handles++;
+  }
+
+  /** Drops a handle; true when it was the last. Caller holds the VFS table lock. */
+  boolean release() {
+    return --handles == 0;
+  }
+
+  // ---- writes ----
+
+  /**
+   * Buffers {@code src} at file offset {@code off} (or at the end when {@code append}); returns the
+   * offset written at.
+   */
+  public long write(long off, ByteBuffer src, boolean append) throws HearthException {
+    int n = src.remaining();
+    lock.lock();
+    try {
+      checkError();
+      if (append) {
+        off = size;
+      }
+      if (off < 0) {
+        throw new HearthException(Errno.EINVAL, "negative offset " + off);
+      }
+      if (off + n > Limits.FILE_SIZE_MAX_BYTES) {
+        throw new HearthException(Errno.EFBIG, "write past " + Limits.FILE_SIZE_MAX_BYTES);
+      }
+      long at = off;
+      while (src.hasRemaining()) {
+        if (open == null) {
+          open = new PendingBlock(src.remaining());
+        }
+        int k = Math.min(src.remaining(), open.free());
+        open.append(at, src, k);
+        at += k;
+        if (open.free() == 0) {
+          sealAndUpload();
+        }
+      }
+      size = Math.max(size, off + n);
+      long deadline = System.currentTimeMillis() + FLUSH_WAIT_MS;
+      while (sealed.size() >= PENDING_BLOCKS_MAX && error == null) {
+        awaitUntil(deadline);
+      }
+      checkError();
+      return off;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Caller holds the lock. */
+  private void sealAndUpload() {
+    PendingBlock b = open;
+    open = null;
+    b.seal(vfs.upload(b.bytes()));
+    sealed.addLast(b);
+    b.upload().whenComplete((r, e) -> vfs.executor().execute(this::commitReady));
+  }
+
+  /**
+   * Commits the uploaded blocks at the head of the queue, in order; loops while more are ready.
+   * Runs on the VFS executor; at most one per inode at a time.
+   */
+  private void commitReady() {
+    while (true) {
+      List<PendingBlock> batch = new ArrayList<>();
+      lock.lock();
+      try {
+        if (committing) {
+          return;
+        }
+        for (PendingBlock b : sealed) {
+          CompletableFuture<BlockRef> u = b.upload();
+          if (!u.isDone()) {
+            break;
+          }
+          if (u.isCompletedExceptionally()) {
+            poison(HearthClient.failureOf(u));
+            return;
+          }
+          batch.add(b);
+        }
+        if (batch.isEmpty()) {
+          return;
+        }
+        committing = true;
+      } finally {
+        lock.unlock();
+      }
+      Attr attr = null;
+      HearthException failed = null;
+      try {
+        attr = commit(batch);
+      } catch (HearthException e) {
+        failed = e;
+      }
+      lock.lock();
+      try {
+        committing = false;
+        if (failed != null) {
+          poison(failed);
+          return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+          sealed.removeFirst();
+        }
+        invalidateMap();
+        size = Math.max(size, attr.getSize());
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private Attr commit(List<PendingBlock> batch) throws HearthException {
+    List<Extent> extents = new ArrayList<>();
+    for (PendingBlock b : batch) {
+      BlockRef ref = b.upload().join();
+      for (PendingBlock.Piece p : b.pieces()) {
+        extents.add(
+            Extent.newBuilder()
+                .setFileOff(p.fileOff())
+                .setLen(p.len())
+                .setBlock(ref)
+                .setBlockOff(p.blockOff())
+                .build());
+      }
+    }
+    Attr attr = null;
+    for (int i = 0; i < extents.size(); i += Limits.WRITE_EXTENTS_MAX) {
+      List<Extent> part =
+          extents.subList(i, Math.min(extents.size(), i + Limits.WRITE_EXTENTS_MAX));
+      MetaReply r =
+          vfs.metaWrite(
+              MetaRequest.newBuilder()
+                  .setCaller(caller)
+                  .setWrite(WriteReq.newBuilder().setLoc(loc()).addAllExtents(part))
+                  .build());
+      attr = r.getAttr();
+    }
+    return attr;
+  }
+
+  /** Caller holds the lock. */
+  private void poison(HearthException e) {
+    if (error == null) {
+      error =
+          new HearthException(
+              e.errno() == Errno.ENOSPC || e.errno() == Errno.EDQUOT ? e.errno() : Errno.EIO,
+              "written data of inode " + ino + " was lost: " + e.getMessage(),
+              e);
+    }
+    sealed.clear();
+    open = null;
+    changed.signalAll();
+  }
+
+  private void checkError() throws HearthException {
+    if (error != null) {
+      throw error;
+    }
+  }
+
+  /**
+   * Makes everything written so far durable and visible in the namespace (close, fsync).
+   *
+   * @throws HearthException the errno of a write that could not be stored
+   */
+  public void flush() throws HearthException {
+    lock.lock();
+    try {
+      checkError();
+      if (open != null && !open.isEmpty()) {
+        sealAndUpload();
+      }
+      long deadline = System.currentTimeMillis() + FLUSH_WAIT_MS;
+      while (!sealed.isEmpty() && error == null) {
+        awaitUntil(deadline);
+      }
+      checkError();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void awaitUntil(long deadlineMs) throws HearthException {
+    long left = deadlineMs - System.currentTimeMillis();
+    if (left <= 0) {
+      throw new HearthException(Errno.ETIMEDOUT, "written data not stored within the deadline");
+    }
+    try {
+      changed.await(left, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HearthException(Errno.EIO, "interrupted");
+    }
+  }
+
+  /** Sets the size after a truncate that went to the namespace (the caller flushed first). */
+  public void truncated(long newSize) {
+    lock.lock();
+    try {
+      size = newSize;
+      invalidateMap();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- reads ----
+
+  /**
+   * Reads up to {@code len} bytes at {@code off} into dst; returns the count, or -1 at or past the
+   * end of the file.
+   */
+  public int read(long off, byte[] dst, int dstOff, int len, boolean sequential)
+      throws HearthException {
+    if (off < 0) {
+      throw new HearthException(Errno.EINVAL, "negative offset " + off);
+    }
+    while (true) {
+      long gen;
+      int n;
+      lock.lock();
+      try {
+        gen = generation;
+        n = (int) Math.min(len, size - off);
+      } finally {
+        lock.unlock();
+      }
+      if (n <= 0) {
+        return len == 0 ? 0 : -1;
+      }
+      Arrays.fill(dst, dstOff, dstOff + n, (byte) 0);
+      readCommitted(off, dst, dstOff, n, sequential, gen);
+      lock.lock();
+      try {
+        if (gen != generation) {
+          continue; // a commit moved bytes under us: read again
+        }
+        for (PendingBlock b : sealed) {
+          b.overlay(off, dst, dstOff, n);
+        }
+        if (open != null) {
+          open.overlay(off, dst, dstOff, n);
+        }
+        return n;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private void readCommitted(long off, byte[] dst, int dstOff, int n, boolean sequential, long gen)
+      throws HearthException {
+    List<Extent> extents = extents(off, n, gen);
+    List<CompletableFuture<Void>> parts = new ArrayList<>();
+    for (Extent e : extents) {
+      long s = Math.max(off, e.getFileOff());
+      long end = Math.min(off + n, e.getFileOff() + e.getLen());
+      if (s >= end) {
+        continue;
+      }
+      int blockOff = e.getBlockOff() + (int) (s - e.getFileOff());
+      int at = dstOff + (int) (s - off);
+      int count = (int) (end - s);
+      if (sequential) {
+        parts.add(vfs.readCached(e, blockOff, dst, at, count));
+      } else {
+        parts.add(vfs.readDirect(e.getBlock(), blockOff, dst, at, count));
+      }
+    }
+    for (CompletableFuture<Void> p : parts) {
+      HearthClient.join(p);
+    }
+    if (sequential) {
+      readahead(off + n, gen);
+    }
+  }
+
+  private void readahead(long from, long gen) {
+    long until;
+    lock.lock();
+    try {
+      until = Math.min(size, from + READAHEAD_BYTES);
+    } finally {
+      lock.unlock();
+    }
+    if (until <= from) {
+      return;
+    }
+    try {
+      for (Extent e : extents(from, (int) (until - from), gen)) {
+        long s = Math.max(from, e.getFileOff());
+        long end = Math.min(until, e.getFileOff() + e.getLen());
+        for (long p = s; p < end; p = nextChunk(e, p)) {
+          vfs.prefetch(e, e.getBlockOff() + (int) (p - e.getFileOff()));
+        }
+      }
+    } catch (HearthException ignored) {
+      // readahead is a hint
+    }
+  }
+
+  private static long nextChunk(Extent e, long fileOff) {
+    int blockOff = e.getBlockOff() + (int) (fileOff - e.getFileOff());
+    int next = (blockOff / ChunkCache.CHUNK_BYTES + 1) * ChunkCache.CHUNK_BYTES;
+    return fileOff + (next - blockOff);
+  }
+
+  /** The committed extents overlapping [off, off + n), from the cached map or the meta group. */
+  private List<Extent> extents(long off, int n, long gen) throws HearthException {
+    long first = off / MAP_WINDOW_BYTES;
+    long last = (off + n - 1) / MAP_WINDOW_BYTES;
+    for (long w = first; w <= last; w++) {
+      boolean have;
+      lock.lock();
+      try {
+        have = mapWindows.contains(w);
+      } finally {
+        lock.unlock();
+      }
+      if (!have) {
+        fetchWindow(w, gen);
+      }
+    }
+    lock.lock();
+    try {
+      List<Extent> out = new ArrayList<>();
+      Map.Entry<Long, Extent> floor = map.floorEntry(off);
+      long from = floor != null ? floor.getKey() : off;
+      for (Extent e : map.subMap(from, true, off + n, false).values()) {
+        if (e.getFileOff() + e.getLen() > off) {
+          out.add(e);
+        }
+      }
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void fetchWindow(long w, long gen) throws HearthException {
+    long start = w * MAP_WINDOW_BYTES;
+    long end = start + MAP_WINDOW_BYTES;
+    List<Extent> got = new ArrayList<>();
+    long from = start;
+    while (from < end) {
+      ReadMapReply r =
+          vfs.metaRead(
+                  MetaRequest.newBuilder()
+                      .setCaller(caller)
+                      .setReadMap(
+                          ReadMapReq.newBuilder()
+                              .setLoc(loc())
+                              .setOff(from)
+                              .setLen(end - from)
+                              .setMaxExtents(Limits.READ_MAP_EXTENTS_MAX))
+                      .build())
+              .getReadMap();
+      got.addAll(r.getExtentsList());
+      if (!r.getMore() || r.getExtentsCount() == 0) {
+        break;
+      }
+      Extent lastExtent = r.getExtents(r.getExtentsCount() - 1);
+      from = lastExtent.getFileOff() + lastExtent.getLen();
+    }
+    lock.lock();
+    try {
+      if (gen == generation) {
+        for (Extent e : got) {
+          map.put(e.getFileOff(), e);
+        }
+        mapWindows.add(w);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Caller holds the lock: the namespace changed under the cached map. */
+  private void invalidateMap() {
+    generation++;
+    map.clear();
+    mapWindows.clear();
+  }
+
+  private Loc loc() {
+    return Loc.newBuilder().setBase(ino).build();
+  }
+}

@@ -1,0 +1,110 @@
+package io.hearth.client.vfs;
+
+import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.BlockRef;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Written bytes not yet in the namespace: a block being filled, then uploaded, then committed. The
+ * block is a log of writes: each {@link Piece} says which file range a run of its bytes holds, in
+ * write order, so random small writes share one block instead of one block each. Later pieces win
+ * where pieces overlap (the namespace applies them in the same order).
+ *
+ * <p>Not thread-safe: guarded by its {@link OpenInode}'s lock, except that the bytes are read by
+ * the upload once the block is sealed (and never written after).
+ */
+final class PendingBlock {
+  /** A run of the block's bytes: file range [fileOff, fileOff + len) at blockOff. */
+  record Piece(long fileOff, int blockOff, int len) {
+    long end() {
+      return fileOff + len;
+    }
+  }
+
+  private byte[] buf;
+  private int used;
+  private final List<Piece> pieces = new ArrayList<>();
+  private CompletableFuture<BlockRef> upload;
+
+  PendingBlock(int initialBytes) {
+    this.buf = new byte[Math.min(Limits.BLOCK_MAX_BYTES, Math.max(4096, initialBytes))];
+  }
+
+  int free() {
+    return Limits.BLOCK_MAX_BYTES - used;
+  }
+
+  int used() {
+    return used;
+  }
+
+  boolean sealed() {
+    return upload != null;
+  }
+
+  /** Appends bytes for file offset {@code fileOff}; the caller checks {@link #free}. */
+  void append(long fileOff, ByteBuffer src, int n) {
+    if (used + n > buf.length) {
+      buf =
+          Arrays.copyOf(buf, Math.min(Limits.BLOCK_MAX_BYTES, Math.max(used + n, buf.length * 2)));
+    }
+    src.get(buf, used, n);
+    Piece last = pieces.isEmpty() ? null : pieces.get(pieces.size() - 1);
+    if (last != null && last.end() == fileOff && last.blockOff() + last.len() == used) {
+      pieces.set(pieces.size() - 1, new Piece(last.fileOff(), last.blockOff(), last.len() + n));
+    } else {
+      pieces.add(new Piece(fileOff, used, n));
+    }
+    used += n;
+  }
+
+  /** Copies this block's bytes for file range [off, off + len) into dst (in piece order). */
+  void overlay(long off, byte[] dst, int dstOff, int len) {
+    long end = off + len;
+    for (Piece p : pieces) {
+      long s = Math.max(off, p.fileOff());
+      long e = Math.min(end, p.end());
+      if (s < e) {
+        System.arraycopy(
+            buf,
+            p.blockOff() + (int) (s - p.fileOff()),
+            dst,
+            dstOff + (int) (s - off),
+            (int) (e - s));
+      }
+    }
+  }
+
+  long maxEnd() {
+    long m = 0;
+    for (Piece p : pieces) {
+      m = Math.max(m, p.end());
+    }
+    return m;
+  }
+
+  List<Piece> pieces() {
+    return pieces;
+  }
+
+  boolean isEmpty() {
+    return pieces.isEmpty();
+  }
+
+  /** The bytes to upload (valid once sealed). */
+  ByteBuffer bytes() {
+    return ByteBuffer.wrap(buf, 0, used).asReadOnlyBuffer();
+  }
+
+  void seal(CompletableFuture<BlockRef> upload) {
+    this.upload = upload;
+  }
+
+  CompletableFuture<BlockRef> upload() {
+    return upload;
+  }
+}

@@ -1,0 +1,150 @@
+package io.hearth.client.vfs;
+
+import io.hearth.client.HearthClient;
+import io.hearth.client.data.BlockClient;
+import io.hearth.client.meta.MetaClient;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.BlockRef;
+import io.hearth.protocol.meta.Caller;
+import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The client's file layer: the table of open inodes and the machinery they share (the block cache,
+ * the upload slots, the executor). Both the Java API ({@code HearthFile}) and the FUSE bridge go
+ * through it, so both see one behaviour.
+ *
+ * <p>Thread-safe. Uploads run on virtual threads, at most {@link #UPLOADS_IN_FLIGHT_MAX} at once
+ * for the whole client, which bounds the memory held by blocks in transit.
+ */
+public final class Vfs implements AutoCloseable {
+  public static final int UPLOADS_IN_FLIGHT_MAX = 8;
+  static final long CACHE_BYTES = 128L << 20;
+  static final int FETCHES_IN_FLIGHT_MAX = 16;
+
+  private final MetaClient meta;
+  private final BlockClient blocks;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final Semaphore uploads = new Semaphore(UPLOADS_IN_FLIGHT_MAX);
+  private final ChunkCache cache;
+  private final Map<Long, OpenInode> open = new HashMap<>();
+
+  public Vfs(MetaClient meta, BlockClient blocks) {
+    this.meta = meta;
+    this.blocks = blocks;
+    this.cache = new ChunkCache(blocks, executor, CACHE_BYTES, FETCHES_IN_FLIGHT_MAX);
+  }
+
+  public BlockClient blocks() {
+    return blocks;
+  }
+
+  /** Opens (or joins) the inode's shared state; pair with {@link #release}. */
+  public OpenInode acquire(long ino, long size, Caller caller) {
+    synchronized (open) {
+      OpenInode n = open.computeIfAbsent(ino, i -> new OpenInode(this, i, size, caller));
+      n.retain();
+      return n;
+    }
+  }
+
+  /**
+   * Closes a handle: flushes the inode (close-to-open: what was written is in the namespace when
+   * close returns) and forgets it after its last handle.
+   */
+  public void release(OpenInode n) throws HearthException {
+    try {
+      n.flush();
+    } finally {
+      synchronized (open) {
+        if (n.release()) {
+          open.remove(n.ino(), n);
+        }
+      }
+    }
+  }
+
+  /** The open inode, or null when no handle of this client has it open. */
+  public OpenInode find(long ino) {
+    synchronized (open) {
+      return open.get(ino);
+    }
+  }
+
+  ExecutorService executor() {
+    return executor;
+  }
+
+  CompletableFuture<BlockRef> upload(ByteBuffer bytes) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          uploads.acquireUninterruptibly();
+          try {
+            return blocks.put(bytes);
+          } catch (HearthException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          } finally {
+            uploads.release();
+          }
+        },
+        executor);
+  }
+
+  CompletableFuture<Void> readDirect(BlockRef ref, int blockOff, byte[] dst, int at, int len) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            blocks.read(ref, blockOff, len).get(dst, at, len);
+          } catch (HearthException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        },
+        executor);
+  }
+
+  /** Reads through the block cache, one chunk after another. */
+  CompletableFuture<Void> readCached(Extent e, int blockOff, byte[] dst, int at, int len) {
+    int needEnd = e.getBlockOff() + e.getLen();
+    CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+    int done = 0;
+    while (done < len) {
+      int off = blockOff + done;
+      int chunkStart = off / ChunkCache.CHUNK_BYTES * ChunkCache.CHUNK_BYTES;
+      int n = Math.min(len - done, chunkStart + ChunkCache.CHUNK_BYTES - off);
+      int dstAt = at + done;
+      CompletableFuture<Void> part =
+          cache
+              .chunk(e.getBlock(), off, needEnd)
+              .thenAccept(bytes -> System.arraycopy(bytes, off - chunkStart, dst, dstAt, n));
+      all = all.thenCombine(part, (a, b) -> null);
+      done += n;
+    }
+    return all;
+  }
+
+  void prefetch(Extent e, int blockOff) {
+    cache.chunk(e.getBlock(), blockOff, e.getBlockOff() + e.getLen());
+  }
+
+  MetaReply metaWrite(MetaRequest req) throws HearthException {
+    return HearthClient.join(meta.write(req));
+  }
+
+  MetaReply metaRead(MetaRequest req) throws HearthException {
+    return HearthClient.join(meta.read(req));
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    blocks.close();
+  }
+}
