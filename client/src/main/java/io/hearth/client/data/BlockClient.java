@@ -95,18 +95,21 @@ public final class BlockClient implements AutoCloseable {
         if (full.contains(g.number)) {
           continue;
         }
-        for (List<RaftPeer> route : routes(g.peers)) {
+        List<List<RaftPeer>> routes = routes(g.peers);
+        for (int r = 0; r < routes.size(); r++) {
           try {
-            return attempt(g, route, header, data);
+            return attempt(g, routes.get(r), header, data);
           } catch (HearthException e) {
             last = e;
             if (e.errno() == Errno.EINVAL) {
               throw e;
             }
           }
-        }
-        if (isFull(g, len)) {
-          full.add(g.number);
+          if (r == 0 && isFull(g, len)) {
+            // Never route around a full disk: that member could not repair its copy either.
+            full.add(g.number);
+            break;
+          }
         }
       }
       if (full.size() == groups.size()) {
