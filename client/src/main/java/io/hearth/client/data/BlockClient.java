@@ -238,7 +238,7 @@ public final class BlockClient implements AutoCloseable {
     for (int round = 0; ; round++) {
       for (RaftPeer p : g.readOrder()) {
         try {
-          return ByteBuffer.wrap(call(g, p, m).getData().toByteArray());
+          return callRaw(g, p, m).asReadOnlyByteBuffer();
         } catch (HearthException e) {
           errors.put(p.getId().toString(), e.getMessage());
           if (e.errno() == Errno.EINVAL) {
@@ -308,6 +308,12 @@ public final class BlockClient implements AutoCloseable {
   }
 
   private static DataReply call(DataGroupClients g, RaftPeer p, Message m) throws HearthException {
+    return parse(callRaw(g, p, m));
+  }
+
+  /** A stale read on one member; the reply's content, or the errno it failed with. */
+  private static ByteString callRaw(DataGroupClients g, RaftPeer p, Message m)
+      throws HearthException {
     RaftClientReply reply;
     try {
       reply = g.reader().io().sendStaleRead(m, 0, p.getId());
@@ -317,13 +323,17 @@ public final class BlockClient implements AutoCloseable {
     if (!reply.isSuccess()) {
       throw MetaClient.toHearth(reply.getException());
     }
-    return parse(reply.getMessage());
+    return reply.getMessage().getContent();
   }
 
   private static DataReply parse(Message m) throws HearthException {
+    return parse(m.getContent());
+  }
+
+  private static DataReply parse(ByteString content) throws HearthException {
     DataReply r;
     try {
-      r = DataReply.parseFrom(m.getContent().asReadOnlyByteBuffer());
+      r = DataReply.parseFrom(content.asReadOnlyByteBuffer());
     } catch (InvalidProtocolBufferException e) {
       throw new HearthException(Errno.EIO, "unreadable reply from a data server", e);
     }

@@ -40,6 +40,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
@@ -253,9 +254,12 @@ public final class DataStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> query(Message request) {
     try {
       DataRequest req = parse(request.getContent());
+      if (req.getOpCase() == DataRequest.OpCase.READ && !req.getRead().getRaw()) {
+        return CompletableFuture.completedFuture(readBytes(req.getRead()));
+      }
       DataReply reply =
           switch (req.getOpCase()) {
-            case READ -> read(req.getRead());
+            case READ -> DataReply.newBuilder().setRaw(readRaw(req.getRead())).build();
             case LIST -> {
               int max = Math.min(Math.max(1, req.getList().getMax()), 10_000);
               yield DataReply.newBuilder()
@@ -272,6 +276,9 @@ public final class DataStateMachine extends BaseStateMachine {
           };
       return CompletableFuture.completedFuture(toMessage(reply));
     } catch (HearthException e) {
+      if (isBytesRead(request)) {
+        return CompletableFuture.failedFuture(e);
+      }
       return CompletableFuture.completedFuture(toMessage(error(e)));
     } catch (IOException e) {
       return CompletableFuture.completedFuture(
@@ -279,24 +286,46 @@ public final class DataStateMachine extends BaseStateMachine {
     }
   }
 
-  private DataReply read(ReadBlock r) throws IOException {
+  /**
+   * The bytes of a block range as the reply itself, not wrapped in a DataReply: no copy on the way
+   * out. A failure is the query's exception, carrying the errno in its text.
+   */
+  private Message readBytes(ReadBlock r) throws HearthException {
+    if (r.getLen() > io.hearth.protocol.Limits.BLOCK_READ_MAX_BYTES) {
+      throw new HearthException(Errno.EINVAL, "read of " + r.getLen() + " bytes");
+    }
     try {
-      if (r.getRaw()) {
-        return DataReply.newBuilder().setRaw(store.readRaw(r.getId())).build();
-      }
-      if (r.getLen() > io.hearth.protocol.Limits.BLOCK_READ_MAX_BYTES) {
-        throw new HearthException(Errno.EINVAL, "read of " + r.getLen() + " bytes");
-      }
-      return DataReply.newBuilder()
-          .setData(
-              com.google.protobuf.ByteString.copyFrom(
-                  store.read(r.getId(), r.getOff(), r.getLen())))
-          .build();
+      return Message.valueOf(
+          UnsafeByteOperations.unsafeWrap(store.read(r.getId(), r.getOff(), r.getLen())));
     } catch (HearthException e) {
-      if (store.isMissing(r.getId())) {
-        repairer.enqueue(r.getId());
-      }
+      repairIfMissing(r.getId());
       throw e;
+    } catch (IOException e) {
+      throw new HearthException(Errno.EIO, e.toString());
+    }
+  }
+
+  private io.hearth.protocol.data.RawBlock readRaw(ReadBlock r) throws IOException {
+    try {
+      return store.readRaw(r.getId());
+    } catch (HearthException e) {
+      repairIfMissing(r.getId());
+      throw e;
+    }
+  }
+
+  private void repairIfMissing(long id) {
+    if (store.isMissing(id)) {
+      repairer.enqueue(id);
+    }
+  }
+
+  private static boolean isBytesRead(Message request) {
+    try {
+      DataRequest req = parse(request.getContent());
+      return req.getOpCase() == DataRequest.OpCase.READ && !req.getRead().getRaw();
+    } catch (HearthException e) {
+      return false;
     }
   }
 
