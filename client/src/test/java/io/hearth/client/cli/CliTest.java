@@ -328,7 +328,7 @@ class CliTest {
     assertEquals(1024 + (5 << 20), big.length);
     assertArrayEquals(extended, java.util.Arrays.copyOf(big, 1024));
     assertTrue(java.util.stream.IntStream.range(1024, big.length).allMatch(i -> big[i] == 0));
-    assertOk(hearth("fs", "truncate", "-s", "/1K", "/data/t"));
+    assertOk(hearth("fs", "truncate", "-s", "/1M", "/data/t"));
     assertEquals(Integer.toString(5 << 20), statField("%s", "/data/t"));
 
     // A missing file is created, unless --no-create.
