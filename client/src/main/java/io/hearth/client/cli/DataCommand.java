@@ -33,6 +33,9 @@ abstract class DataCommand extends FsSubcommand {
   static final String STDIN_NAME = "standard input";
   static final String STDOUT_NAME = "standard output";
 
+  /** strerror(EPIPE), which {@link Errno} has no name for. */
+  private static final String BROKEN_PIPE = "Broken pipe";
+
   /** Reads into {@code dst}; returns the count, or -1 at the end. */
   interface Source {
     int read(ByteBuffer dst) throws HearthException;
@@ -114,7 +117,12 @@ abstract class DataCommand extends FsSubcommand {
       progress.done();
       return null;
     } catch (EndFailed e) {
-      fail(e.name, e.error);
+      if (e.name.equals(STDOUT_NAME) && BROKEN_PIPE.equals(e.error.detail())) {
+        // The reader is gone (| head): nothing to tell it, as cat's SIGPIPE death tells nothing.
+        failQuietly();
+      } else {
+        fail(e.name, e.error);
+      }
       return e;
     } finally {
       closeQuietly(to);

@@ -171,6 +171,11 @@ abstract class FsSubcommand implements Callable<Integer> {
     err.println(b);
   }
 
+  /** The command failed in a way the user needs no message about (its stdout reader left). */
+  void failQuietly() {
+    failed = true;
+  }
+
   ParameterException usage(String message) {
     return new ParameterException(spec.commandLine(), message);
   }

@@ -48,8 +48,7 @@ final class Progress {
     if (live && now - lastDrawNs >= REDRAW_NS) {
       lastDrawNs = now;
       // \r and erase-to-end-of-line: the line is redrawn in place.
-      out.print(
-          "\r" + name + ": " + bytes + " bytes (" + mib(bytes) + " MiB), " + rate(now) + "\033[K");
+      out.print("\r" + name + ": " + bytes + " bytes" + mib(bytes) + ", " + rate(now) + "\033[K");
       out.flush();
     }
   }
@@ -62,7 +61,7 @@ final class Progress {
     String line =
         String.format(
             Locale.ROOT,
-            "%s: %d bytes (%s MiB) in %.2f s, %s",
+            "%s: %d bytes%s in %.2f s, %s",
             name,
             bytes,
             mib(bytes),
@@ -72,8 +71,9 @@ final class Progress {
     out.flush();
   }
 
+  /** " (12.0 MiB)"; nothing under 1 MiB, where the byte count says it all. */
   private static String mib(long b) {
-    return String.format(Locale.ROOT, "%.1f", b / MIB);
+    return b < MIB ? "" : String.format(Locale.ROOT, " (%.1f MiB)", b / MIB);
   }
 
   private String rate(long now) {

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hearth.client.InProcessCluster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -61,6 +64,11 @@ class CliTest {
   }
 
   private static Result hearthWithStdin(byte[] stdin, String... args) {
+    return hearthWithIo(new ByteArrayInputStream(stdin), new ByteArrayOutputStream(), args);
+  }
+
+  /** {@code stdout}: where file contents go; {@link Result#data} only for a byte array stream. */
+  private static Result hearthWithIo(InputStream stdin, OutputStream stdout, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     // The cluster goes after the subcommand, where every client command takes it.
     if (all.size() >= 2 && !List.of(args).contains("--cluster")) {
@@ -68,12 +76,12 @@ class CliTest {
     }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    ByteArrayOutputStream data = new ByteArrayOutputStream();
-    CommandLine cl = HearthCli.commandLine(new ByteArrayInputStream(stdin), data);
+    CommandLine cl = HearthCli.commandLine(stdin, stdout);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int status = cl.execute(all.toArray(String[]::new));
-    return new Result(status, out.toString(), err.toString(), data.toByteArray());
+    byte[] data = stdout instanceof ByteArrayOutputStream b ? b.toByteArray() : null;
+    return new Result(status, out.toString(), err.toString(), data);
   }
 
   private static void assertOk(Result r) {
@@ -305,6 +313,30 @@ class CliTest {
         "hearth fs cat: /data/nope: ENOENT (No such file or directory)\n"
             + "hearth fs cat: /data: EISDIR (Is a directory)\n");
     assertEquals("one\ntwo\n", new String(gap.data(), UTF_8));
+
+    // A reader that left (| head) ends cat without a message, as SIGPIPE ends cat(1).
+    OutputStream closedPipe =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            throw new IOException("Broken pipe");
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            write(0);
+          }
+        };
+    Result piped =
+        hearthWithIo(
+            new ByteArrayInputStream(new byte[0]),
+            closedPipe,
+            "fs",
+            "cat",
+            "/data/one",
+            "/data/two");
+    assertEquals(1, piped.status());
+    assertEquals("", piped.err());
   }
 
   @Test
@@ -364,6 +396,9 @@ class CliTest {
     assertFailed(
         hearth("fs", "get", "/data/one", local.toString()),
         "hearth fs get: " + local + ": EISDIR (Is a directory)\n");
+    assertFailed(
+        hearth("fs", "get", "/data/one", "/dev/full"),
+        "hearth fs get: /dev/full: ENOSPC (No space left on device)\n");
     assertFailed(
         hearth("fs", "truncate", "-s", "1", "/data"),
         "hearth fs truncate: /data: EISDIR (Is a directory)\n");
