@@ -29,9 +29,12 @@ import picocli.CommandLine.Spec;
  * command past its deadline: on timeout the client is closed, which fails whatever is pending.
  */
 abstract class FsSubcommand implements Callable<Integer> {
-  /** Errnos about the cluster rather than the path: their detail says what to check. */
+  /**
+   * Errnos about the cluster (or the local side) rather than the path: their detail says what to
+   * check. ENOSYS: servers older than this client, which do not know the operation.
+   */
   private static final Set<Errno> DETAILED =
-      EnumSet.of(Errno.EIO, Errno.ETIMEDOUT, Errno.EHOSTUNREACH);
+      EnumSet.of(Errno.EIO, Errno.ETIMEDOUT, Errno.EHOSTUNREACH, Errno.ENOSYS);
 
   @Spec CommandSpec spec;
   @Mixin ClusterOptions cluster;
@@ -41,13 +44,16 @@ abstract class FsSubcommand implements Callable<Integer> {
       paramLabel = "SECONDS",
       defaultValue = "30",
       description =
-          "Give up when the cluster has not answered within this many seconds (default: ${DEFAULT-VALUE}).")
+          "Give up when the cluster has not answered (or a copy has not moved) for this many seconds (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
   PrintWriter out;
   PrintWriter err;
   private volatile boolean failed;
   private volatile boolean abandoned;
+  private volatile long lastProgressNs;
+  // Only the body's thread changes it; the waiting thread reads it.
+  private volatile int localIo;
 
   /** The command's work; report per-path failures with {@link #fail} and go on. */
   abstract void run(HearthClient c) throws HearthException;
@@ -71,9 +77,10 @@ abstract class FsSubcommand implements Callable<Integer> {
               run(c);
               return null;
             });
+    progressed();
     Thread.ofVirtual().name("hearth-fs").start(body);
     try {
-      body.get(timeoutSeconds, TimeUnit.SECONDS);
+      awaitWhileProgressing(body);
     } catch (TimeoutException e) {
       fail(
           null,
@@ -99,6 +106,46 @@ abstract class FsSubcommand implements Callable<Integer> {
     return failed ? HearthCli.EXIT_FAILED : 0;
   }
 
+  /**
+   * Waits for the body; gives up once it has made no progress for --timeout seconds. Time spent in
+   * {@link #local} I/O (a slow pipe, a paused pager) does not count: the deadline is the cluster's.
+   */
+  private void awaitWhileProgressing(FutureTask<Void> body)
+      throws TimeoutException, ExecutionException, InterruptedException {
+    long timeoutNs = TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (true) {
+      long left = localIo > 0 ? timeoutNs : lastProgressNs + timeoutNs - System.nanoTime();
+      try {
+        body.get(Math.max(left, 1), TimeUnit.NANOSECONDS);
+        return;
+      } catch (TimeoutException e) {
+        if (localIo == 0 && System.nanoTime() - lastProgressNs >= timeoutNs) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Restarts the --timeout clock: a long transfer is cut off only when it stalls. */
+  void progressed() {
+    lastProgressNs = System.nanoTime();
+  }
+
+  interface LocalIo<T> {
+    T call() throws IOException;
+  }
+
+  /** Runs local (non-cluster) I/O, which may block as long as it likes without timing out. */
+  <T> T local(LocalIo<T> io) throws IOException {
+    localIo++;
+    try {
+      return io.call();
+    } finally {
+      localIo--;
+      progressed();
+    }
+  }
+
   private static void closeQuietly(HearthClient c) {
     try {
       c.close();
@@ -122,6 +169,11 @@ abstract class FsSubcommand implements Callable<Integer> {
       b.append(": ").append(e.detail());
     }
     err.println(b);
+  }
+
+  /** The command failed in a way the user needs no message about (its stdout reader left). */
+  void failQuietly() {
+    failed = true;
   }
 
   ParameterException usage(String message) {

@@ -1,5 +1,9 @@
 package io.hearth.client.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -18,9 +22,29 @@ public final class HearthCli extends ParentCommand {
   public static final int EXIT_FAILED = 1;
   public static final int EXIT_USAGE = 2;
 
-  /** The command tree with Hearth's error handling; tests execute it the way main does. */
+  /** Standard input and output as bytes, for the commands that move file contents. */
+  final InputStream stdin;
+
+  final OutputStream stdout;
+
+  private HearthCli(InputStream stdin, OutputStream stdout) {
+    this.stdin = stdin;
+    this.stdout = stdout;
+  }
+
+  /** The command tree with Hearth's error handling, on the process's stdin and stdout. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new HearthCli());
+    // Unbuffered and not a PrintStream: a write error (a closed pipe) must reach the command.
+    return commandLine(System.in, new FileOutputStream(FileDescriptor.out));
+  }
+
+  /**
+   * The command tree with Hearth's error handling; tests execute it the way main does. {@code
+   * stdin} and {@code stdout} carry file contents ({@code put -}, {@code get PATH -}, {@code cat});
+   * text goes to the command line's out and err writers.
+   */
+  public static CommandLine commandLine(InputStream stdin, OutputStream stdout) {
+    CommandLine cl = new CommandLine(new HearthCli(stdin, stdout));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(
         (ex, args) -> {

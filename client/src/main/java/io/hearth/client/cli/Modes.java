@@ -3,6 +3,9 @@ package io.hearth.client.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Permission modes as chmod(1) takes them: octal ({@code 750}) or symbolic ({@code u+x,go-w},
@@ -25,6 +28,23 @@ final class Modes {
       // not Linux, or an old kernel: fall through to the usual default
     }
     return DEFAULT_UMASK;
+  }
+
+  /** The permission bits of {@code mode} as Java names them (set-id and sticky bits dropped). */
+  static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ (0400) first
+    for (int i = 0; i < all.length; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        s.add(all[i]);
+      }
+    }
+    return s;
+  }
+
+  /** The rwx permission bits of a local file (following symlinks). */
+  static int localPermissions(Path p) throws IOException {
+    return (Integer) Files.getAttribute(p, "unix:mode") & 0777;
   }
 
   static boolean isOctal(String spec) {
