@@ -9,6 +9,7 @@ import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Names;
 import io.hearth.protocol.WireFlags;
+import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.GetxattrReq;
 import io.hearth.protocol.meta.LayoutReq;
@@ -37,6 +38,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -280,8 +282,46 @@ public final class HearthClient implements AutoCloseable {
     }
   }
 
+  /**
+   * statfs(2): inodes from the namespace; bytes from the data servers' disks, each node's capacity
+   * counted once and divided by the replica count (what files can still take), as CephFS reports a
+   * replicated pool. Falls back to the meta leader's disk when no data server answers.
+   */
   public CompletableFuture<FsStat> statfsAsync() {
-    return read(b -> b.setStatfs(StatfsReq.getDefaultInstance()), HearthClient::fsStat);
+    return read(b -> b.setStatfs(StatfsReq.getDefaultInstance()), HearthClient::fsStat)
+        .thenApplyAsync(this::withDataCapacity, r -> Thread.ofVirtual().start(r));
+  }
+
+  private FsStat withDataCapacity(FsStat ns) {
+    Map<String, DataStat> nodes;
+    int replicas;
+    try {
+      BlockClient blocks = files.get().blocks();
+      nodes = blocks.nodeStats();
+      replicas = blocks.replicas();
+    } catch (HearthException e) {
+      return ns;
+    }
+    if (nodes.isEmpty()) {
+      return ns;
+    }
+    long total = 0;
+    long free = 0;
+    long avail = 0;
+    for (DataStat d : nodes.values()) {
+      total += d.getTotalBytes();
+      free += d.getFreeBytes();
+      avail += d.getAvailableBytes();
+    }
+    long bs = ns.blockSize();
+    return new FsStat(
+        ns.blockSize(),
+        total / replicas / bs,
+        free / replicas / bs,
+        avail / replicas / bs,
+        ns.files(),
+        ns.filesFree(),
+        ns.nameMax());
   }
 
   public FsStat statfs() throws HearthException {

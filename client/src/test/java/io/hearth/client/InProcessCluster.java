@@ -32,6 +32,16 @@ public final class InProcessCluster implements AutoCloseable {
 
   /** {@code config} holds extra server config keys, the same for every node. */
   public InProcessCluster(int n, Map<String, String> config) throws IOException {
+    this(n, config, null);
+  }
+
+  /**
+   * {@code dataDirOf} may place a node's data elsewhere (a small file system, say): it gets the
+   * node number (1..n) and returns a directory, or null for the default under the temp dir.
+   */
+  public InProcessCluster(
+      int n, Map<String, String> config, java.util.function.IntFunction<Path> dataDirOf)
+      throws IOException {
     dir = Files.createTempDirectory("hearth-cluster");
     for (int i = 1; i <= n; i++) {
       peers.add("n" + i + "@127.0.0.1:" + freePort() + ":" + freePort());
@@ -42,7 +52,9 @@ public final class InProcessCluster implements AutoCloseable {
       for (int i = 1; i <= n; i++) {
         Map<String, String> flags = new HashMap<>(config);
         flags.put(ServerConfig.NODE_ID.name(), "n" + i);
-        flags.put(ServerConfig.DATA_DIR.name(), dir.resolve("n" + i).toString());
+        Path own = dataDirOf == null ? null : dataDirOf.apply(i);
+        flags.put(
+            ServerConfig.DATA_DIR.name(), (own != null ? own : dir.resolve("n" + i)).toString());
         flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
         servers.add(
             new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set));

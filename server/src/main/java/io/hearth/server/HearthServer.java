@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -60,7 +61,11 @@ public final class HearthServer implements AutoCloseable {
     RaftGroup group = metaGroup(peers);
     boolean existing = Files.isDirectory(raftDir.resolve(group.getGroupId().getUuid().toString()));
     long graceMs = config.get(ServerConfig.GC_GRACE_MS);
-    MetaOps ops = new MetaOps(capacityOf(dataDir)); // MERGE-TODO: layout + commit window
+    MetaOps ops =
+        new MetaOps(
+            capacityOf(dataDir),
+            () -> LayoutView.toReply(layout),
+            TimeUnit.MILLISECONDS.toNanos(graceMs / 2));
     MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
     StateMachine.Registry registry =

@@ -20,9 +20,11 @@ import picocli.CommandLine.Option;
     name = "hearth server",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs one Hearth server node: a member of the meta Raft group, namespace on RocksDB.",
+      "Runs one Hearth server node: a member of the meta Raft group (namespace on RocksDB)",
+      "and of its data groups (file blocks on local disk).",
       "Settings come from --config (a properties file) and/or the flags below; flags win.",
-      "Keys: node.id, data.dir, peers (id@host:port,...), snapshot.every.entries."
+      "Keys: node.id, data.dir, peers (id@host:port[:streamPort],...), snapshot.every.entries,"
+          + " data.reserve.bytes, gc.grace.ms, gc.interval.ms."
     })
 public final class ServerMain implements Callable<Integer> {
   @Option(names = "--config", description = "properties file with the keys above")
@@ -34,7 +36,9 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--data-dir", description = "data.dir: where the Raft log and namespace live")
   String dataDir;
 
-  @Option(names = "--peers", description = "peers: id@host:port,... of the meta group")
+  @Option(
+      names = "--peers",
+      description = "peers: id@host:port[:streamPort],... of the cluster (stream port: port+1000)")
   String peers;
 
   @Override
@@ -51,12 +55,17 @@ public final class ServerMain implements Callable<Integer> {
       System.err.println("Run 'hearth server --help' for the settings.");
       return 2;
     }
-    String busy = portInUse(cfg.self());
-    if (busy != null) {
-      System.err.println("hearth server: cannot listen on " + cfg.self().address() + ": " + busy);
-      System.err.println(
-          "Is another hearth server running there? Stop it, or give this node another port in peers.");
-      return 1;
+    Peer self = cfg.self();
+    for (int port : new int[] {self.port(), self.streamPort()}) {
+      String busy = portInUse(self.host(), port);
+      if (busy != null) {
+        System.err.println(
+            "hearth server: cannot listen on " + self.host() + ":" + port + ": " + busy);
+        System.err.println(
+            "Is another hearth server running there? Stop it, or give this node other ports in"
+                + " peers (id@host:port:streamPort).");
+        return 1;
+      }
     }
     HearthServer server =
         new HearthServer(
@@ -90,10 +99,10 @@ public final class ServerMain implements Callable<Integer> {
    * Why this node's address cannot be bound, or null when it can. Checked before Ratis starts,
    * because Ratis reports a busy port only as a stack trace on its way out.
    */
-  private static String portInUse(Peer self) {
+  private static String portInUse(String host, int port) {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(self.host(), self.port()));
+      s.bind(new InetSocketAddress(host, port));
       return null;
     } catch (IOException e) {
       return e.getMessage();

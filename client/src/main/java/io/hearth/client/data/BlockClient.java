@@ -95,18 +95,29 @@ public final class BlockClient implements AutoCloseable {
         if (full.contains(g.number)) {
           continue;
         }
-        for (List<RaftPeer> route : routes(g.peers)) {
-          try {
-            return attempt(g, route, header, data);
-          } catch (HearthException e) {
-            last = e;
-            if (e.errno() == Errno.EINVAL) {
-              throw e;
-            }
+        List<RaftPeer> route = g.route();
+        try {
+          return attempt(g, route, header, data);
+        } catch (HearthException e) {
+          last = e;
+          if (e.errno() == Errno.EINVAL) {
+            throw e;
           }
         }
-        if (isFull(g, len)) {
+        Probe probe = probe(g, len);
+        if (probe.full) {
+          // Never route around a full disk: that member could not repair its copy either.
           full.add(g.number);
+          continue;
+        }
+        g.suspect(probe.unreachable);
+        List<RaftPeer> around = g.route();
+        if (!around.equals(route)) {
+          try {
+            return attempt(g, around, header, data);
+          } catch (HearthException e) {
+            last = e;
+          }
         }
       }
       if (full.size() == groups.size()) {
@@ -124,6 +135,22 @@ public final class BlockClient implements AutoCloseable {
             + (last == null ? "none" : last.getMessage()));
   }
 
+  /** What the members of a group say about themselves after a failed write. */
+  private record Probe(boolean full, Set<RaftPeer> unreachable) {}
+
+  private Probe probe(DataGroupClients g, int len) {
+    Set<RaftPeer> down = new HashSet<>();
+    boolean full = false;
+    for (RaftPeer p : g.peers) {
+      try {
+        full |= stat(g, p).getAvailableBytes() < len + 4096L;
+      } catch (HearthException e) {
+        down.add(p);
+      }
+    }
+    return new Probe(full, down);
+  }
+
   static PutBlock header(ByteBuffer data) {
     PutBlock.Builder h = PutBlock.newBuilder().setLength(data.remaining());
     CRC32C crc = new CRC32C();
@@ -134,21 +161,6 @@ public final class BlockClient implements AutoCloseable {
       h.addCrc32C((int) crc.getValue());
     }
     return h.build();
-  }
-
-  /**
-   * The member sets to try, primary first in each: all members, then each majority that leaves one
-   * out (its copy is repaired later).
-   */
-  static List<List<RaftPeer>> routes(List<RaftPeer> peers) {
-    List<List<RaftPeer>> out = new ArrayList<>();
-    out.add(peers);
-    if (peers.size() == 3) {
-      out.add(List.of(peers.get(0), peers.get(1)));
-      out.add(List.of(peers.get(0), peers.get(2)));
-      out.add(List.of(peers.get(1), peers.get(2)));
-    }
-    return out;
   }
 
   private BlockRef attempt(
@@ -199,21 +211,6 @@ public final class BlockClient implements AutoCloseable {
     }
   }
 
-  /** Whether some member of the group reports too little space for a block of {@code len}. */
-  private boolean isFull(DataGroupClients g, int len) {
-    for (RaftPeer p : g.peers) {
-      try {
-        DataStat s = stat(g, p);
-        if (s.getAvailableBytes() < len + 4096L) {
-          return true;
-        }
-      } catch (HearthException ignored) {
-        // unreachable: not a full disk
-      }
-    }
-    return false;
-  }
-
   /**
    * Reads bytes [off, off + len) of a block; see the class comment.
    *
@@ -234,13 +231,16 @@ public final class BlockClient implements AutoCloseable {
     long deadline = System.currentTimeMillis() + READ_DEADLINE_MS;
     HearthException last = null;
     for (int round = 0; ; round++) {
-      for (RaftPeer p : g.peers) {
+      for (RaftPeer p : g.readOrder()) {
         try {
           return ByteBuffer.wrap(call(g, p, m).getData().toByteArray());
         } catch (HearthException e) {
           last = e;
           if (e.errno() == Errno.EINVAL) {
             throw new HearthException(Errno.EIO, "block " + ref.getId() + ": " + e.detail());
+          }
+          if (e.errno() == Errno.EHOSTUNREACH || e.errno() == Errno.ETIMEDOUT) {
+            g.suspect(Set.of(p));
           }
         }
       }

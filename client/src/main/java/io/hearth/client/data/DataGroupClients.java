@@ -79,6 +79,38 @@ final class DataGroupClients implements AutoCloseable {
     return p;
   }
 
+  /** How long a member that did not answer is left out of block writes. */
+  static final long SUSPECT_MS = 10_000;
+
+  private final Map<RaftPeerId, Long> suspectUntilMs = new ConcurrentHashMap<>();
+
+  /** Leaves members that did not answer out of writes for a while. */
+  void suspect(java.util.Set<RaftPeer> down) {
+    long until = System.currentTimeMillis() + SUSPECT_MS;
+    for (RaftPeer p : down) {
+      suspectUntilMs.put(p.getId(), until);
+    }
+  }
+
+  /**
+   * The members a block write goes to, primary first: every member not recently unreachable, as
+   * long as they are a majority (the others repair their copies later); all of them otherwise.
+   */
+  List<RaftPeer> route() {
+    long now = System.currentTimeMillis();
+    List<RaftPeer> live =
+        peers.stream().filter(p -> suspectUntilMs.getOrDefault(p.getId(), 0L) <= now).toList();
+    return live.size() > peers.size() / 2 ? live : peers;
+  }
+
+  /** Members in the order reads try them: local first, recently unreachable ones last. */
+  List<RaftPeer> readOrder() {
+    long now = System.currentTimeMillis();
+    List<RaftPeer> out = new ArrayList<>(peers);
+    out.sort(Comparator.comparing(p -> suspectUntilMs.getOrDefault(p.getId(), 0L) > now ? 1 : 0));
+    return out;
+  }
+
   RaftClient reader() {
     return reader;
   }

@@ -240,12 +240,13 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** One node's view of the meta group, or null when it does not answer within the bound. */
   public GroupInfoReply groupInfo(String id) {
+    return groupInfo(id, RaftGroupId.valueOf(Groups.META));
+  }
+
+  /** One node's view of a group, or null when it does not answer within the bound. */
+  public GroupInfoReply groupInfo(String id, RaftGroupId group) {
     try (HearthClient admin = client()) {
-      return admin
-          .meta()
-          .raft()
-          .getGroupManagementApi(RaftPeerId.valueOf(id))
-          .info(RaftGroupId.valueOf(Groups.META));
+      return admin.meta().raft().getGroupManagementApi(RaftPeerId.valueOf(id)).info(group);
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -256,9 +257,14 @@ public final class ProcessCluster implements AutoCloseable {
    * or more than one does (an old leader that has not yet heard of the new term).
    */
   public String leaderId() {
+    return leaderId(RaftGroupId.valueOf(Groups.META));
+  }
+
+  /** As {@link #leaderId()}, for any group (e.g. a data group). */
+  public String leaderId(RaftGroupId group) {
     List<String> leaders = new ArrayList<>();
     for (String id : running()) {
-      GroupInfoReply info = groupInfo(id);
+      GroupInfoReply info = groupInfo(id, group);
       if (info != null && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
         leaders.add(id);
       }

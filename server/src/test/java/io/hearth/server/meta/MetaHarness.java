@@ -1,5 +1,6 @@
 package io.hearth.server.meta;
 
+import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.server.meta.ops.MetaOps;
@@ -26,8 +27,17 @@ public final class MetaHarness implements AutoCloseable {
   private long nowNs = 1_000_000_000_000L;
 
   public MetaHarness(Path dir) throws IOException {
+    this(dir, LayoutReply.getDefaultInstance(), MetaOps.COMMIT_WINDOW_NS);
+  }
+
+  /** A harness whose layout op answers {@code layout} and whose writes use that commit window. */
+  public MetaHarness(Path dir, LayoutReply layout, long commitWindowNs) throws IOException {
     this.store = MetaStore.open(dir);
-    this.ops = new MetaOps(new FixedCapacity());
+    this.ops = new MetaOps(new FixedCapacity(), () -> layout, commitWindowNs);
+  }
+
+  public MetaOps ops() {
+    return ops;
   }
 
   public MetaStore store() {

@@ -8,9 +8,15 @@ import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.Attr;
+import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.DirEntry;
+import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.GcDoneReq;
+import io.hearth.protocol.meta.GcListReq;
 import io.hearth.protocol.meta.GetxattrReq;
+import io.hearth.protocol.meta.LayoutReply;
+import io.hearth.protocol.meta.LayoutReq;
 import io.hearth.protocol.meta.LinkReq;
 import io.hearth.protocol.meta.ListxattrReq;
 import io.hearth.protocol.meta.Loc;
@@ -19,6 +25,8 @@ import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.MkdirReq;
 import io.hearth.protocol.meta.MknodReq;
+import io.hearth.protocol.meta.ReadMapReply;
+import io.hearth.protocol.meta.ReadMapReq;
 import io.hearth.protocol.meta.ReaddirReply;
 import io.hearth.protocol.meta.ReaddirReq;
 import io.hearth.protocol.meta.ReadlinkReq;
@@ -33,6 +41,8 @@ import io.hearth.protocol.meta.SymlinkReq;
 import io.hearth.protocol.meta.TimeChange;
 import io.hearth.protocol.meta.TimeHow;
 import io.hearth.protocol.meta.UnlinkReq;
+import io.hearth.protocol.meta.UnreferencedReq;
+import io.hearth.protocol.meta.WriteReq;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -298,6 +308,79 @@ public final class TestFs {
 
   public List<String> names(String p) throws HearthException {
     return list(loc(p), 0).stream().map(e -> e.getName().toStringUtf8()).sorted().toList();
+  }
+
+  /** An extent of block {@code group:id}, committed at {@code committedNs}. */
+  public static Extent extent(
+      long fileOff, int len, int group, long id, int blockOff, long committedNs) {
+    return Extent.newBuilder()
+        .setFileOff(fileOff)
+        .setLen(len)
+        .setBlock(BlockRef.newBuilder().setGroup(group).setId(id).setCommittedNs(committedNs))
+        .setBlockOff(blockOff)
+        .build();
+  }
+
+  public static BlockRef block(int group, long id) {
+    return BlockRef.newBuilder().setGroup(group).setId(id).build();
+  }
+
+  public Attr write(Loc l, List<Extent> extents) throws HearthException {
+    return send(MetaRequest.newBuilder()
+            .setWrite(WriteReq.newBuilder().setLoc(l).addAllExtents(extents)))
+        .getAttr();
+  }
+
+  public Attr write(String p, Extent... extents) throws HearthException {
+    return write(loc(p), List.of(extents));
+  }
+
+  public ReadMapReply readMap(Loc l, long off, long len, int max) throws HearthException {
+    return send(MetaRequest.newBuilder()
+            .setReadMap(
+                ReadMapReq.newBuilder().setLoc(l).setOff(off).setLen(len).setMaxExtents(max)))
+        .getReadMap();
+  }
+
+  public ReadMapReply readMap(String p, long off, long len) throws HearthException {
+    return readMap(loc(p), off, len, 0);
+  }
+
+  /** Every extent of [off, off + len), read in pages of {@code pageMax}. */
+  public List<Extent> extents(Loc l, long off, long len, int pageMax) throws HearthException {
+    List<Extent> out = new ArrayList<>();
+    long end = off + len;
+    while (off < end) {
+      ReadMapReply page = readMap(l, off, end - off, pageMax);
+      out.addAll(page.getExtentsList());
+      if (!page.getMore()) {
+        return out;
+      }
+      Extent last = page.getExtents(page.getExtentsCount() - 1);
+      off = last.getFileOff() + last.getLen();
+    }
+    return out;
+  }
+
+  public List<BlockRef> gcList(int max) throws HearthException {
+    return send(MetaRequest.newBuilder().setGcList(GcListReq.newBuilder().setMax(max)))
+        .getBlocks()
+        .getBlocksList();
+  }
+
+  public void gcDone(List<BlockRef> blocks) throws HearthException {
+    send(MetaRequest.newBuilder().setGcDone(GcDoneReq.newBuilder().addAllBlocks(blocks)));
+  }
+
+  public List<BlockRef> unreferenced(List<BlockRef> blocks) throws HearthException {
+    return send(MetaRequest.newBuilder()
+            .setUnreferenced(UnreferencedReq.newBuilder().addAllBlocks(blocks)))
+        .getBlocks()
+        .getBlocksList();
+  }
+
+  public LayoutReply layout() throws HearthException {
+    return send(MetaRequest.newBuilder().setLayout(LayoutReq.getDefaultInstance())).getLayout();
   }
 
   public StatfsReply statfs() throws HearthException {

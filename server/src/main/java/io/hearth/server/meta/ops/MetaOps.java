@@ -2,19 +2,39 @@ package io.hearth.server.meta.ops;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.MetaBatch;
 import io.hearth.protocol.meta.MetaBatchReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.server.meta.store.InodeRecord;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Routes a request to its operation and turns an expected failure into an errno reply. */
 public final class MetaOps {
   private final Map<MetaRequest.OpCase, MetaOp> ops = new EnumMap<>(MetaRequest.OpCase.class);
 
+  /** Default commit window: how long after its commit a block may still be referenced. */
+  public static final long COMMIT_WINDOW_NS = Duration.ofMinutes(30).toNanos();
+
+  /** Ops without data groups: an empty layout and the default commit window. */
   public MetaOps(StatfsOp.Capacity capacity) {
+    this(capacity, LayoutReply::getDefaultInstance, COMMIT_WINDOW_NS);
+  }
+
+  /**
+   * @param capacity the storage statfs reports
+   * @param layout the data groups, as the server knows them (answered by the layout op)
+   * @param commitWindowNs how long after its commit (BlockRef.committed_ns) a block may still be
+   *     referenced by a write; orphan GC must wait at least twice this long
+   */
+  public MetaOps(StatfsOp.Capacity capacity, Supplier<LayoutReply> layout, long commitWindowNs) {
+    if (commitWindowNs < 0) {
+      throw new IllegalArgumentException("negative commit window " + commitWindowNs);
+    }
     ops.put(MetaRequest.OpCase.LOOKUP, new LookupOp());
     ops.put(MetaRequest.OpCase.MKDIR, new MkdirOp());
     ops.put(MetaRequest.OpCase.READDIR, new ReaddirOp());
@@ -32,6 +52,12 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.GETXATTR, new GetxattrOp());
     ops.put(MetaRequest.OpCase.LISTXATTR, new ListxattrOp());
     ops.put(MetaRequest.OpCase.REMOVEXATTR, new RemovexattrOp());
+    ops.put(MetaRequest.OpCase.WRITE, new WriteOp(commitWindowNs));
+    ops.put(MetaRequest.OpCase.READ_MAP, new ReadMapOp());
+    ops.put(MetaRequest.OpCase.LAYOUT, new LayoutOp(layout));
+    ops.put(MetaRequest.OpCase.GC_LIST, new GcListOp());
+    ops.put(MetaRequest.OpCase.GC_DONE, new GcDoneOp());
+    ops.put(MetaRequest.OpCase.UNREFERENCED, new UnreferencedOp());
   }
 
   /** The op for a request, or null when this build does not know it. */

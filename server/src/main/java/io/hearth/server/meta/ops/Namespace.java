@@ -88,12 +88,22 @@ public final class Namespace {
     return r;
   }
 
-  /** Removes an inode that no entry refers to any more, with its xattrs. */
+  /**
+   * Removes an inode that no entry refers to any more, with its xattrs and its chunk map (every
+   * block it referred to loses a reference). This is the only place an inode goes, so nothing it
+   * held can leak. A file still open somewhere loses its contents here too: keeping an open
+   * unlinked file readable is the client's business (its VFS layer, not written yet).
+   */
   public static void deleteInode(Txn txn, InodeRecord r) {
     txn.delete(KeySchema.inode(r.ino));
     for (Map.Entry<byte[], byte[]> x :
         txn.scan(KeySchema.xattrPrefix(r.ino), null, Integer.MAX_VALUE)) {
       txn.delete(x.getKey());
+    }
+    if (FileMode.isRegular(r.mode)) {
+      ChunkMap map = new ChunkMap(txn);
+      map.dropAll(r.ino);
+      map.settle();
     }
     adjustInodeCount(txn, -1);
   }

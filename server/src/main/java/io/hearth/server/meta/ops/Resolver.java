@@ -2,6 +2,7 @@ package io.hearth.server.meta.ops;
 
 import com.google.protobuf.ByteString;
 import io.hearth.protocol.Errno;
+import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
 import io.hearth.protocol.Names;
@@ -58,6 +59,21 @@ public final class Resolver {
   public static InodeRecord existing(OpContext ctx, Loc loc, boolean follow)
       throws HearthException {
     return resolve(ctx, loc, follow).existing();
+  }
+
+  /**
+   * Resolves a Loc that must name a regular file, following a symlink at the end as open(2) does:
+   * EISDIR for a directory, EINVAL for any other type (what read(2) and write(2) answer).
+   */
+  public static InodeRecord regularFile(OpContext ctx, Loc loc) throws HearthException {
+    InodeRecord node = existing(ctx, loc, true);
+    if (node.isDir()) {
+      throw new HearthException(Errno.EISDIR, "is a directory: inode " + node.ino);
+    }
+    if (!FileMode.isRegular(node.mode)) {
+      throw new HearthException(Errno.EINVAL, "not a regular file: inode " + node.ino);
+    }
+    return node;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.hearth.server.meta.ops;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
@@ -13,7 +14,9 @@ import io.hearth.server.meta.store.InodeRecord;
 /**
  * setattr: truncate, chown, chmod and utimens in one request, checked in the order Linux's
  * setattr_prepare checks them, and applied all or nothing. Any change sets ctime; a size change
- * also sets mtime. A request that changes nothing writes nothing (utimensat with both times OMIT).
+ * also sets mtime. Shrinking drops the chunk map past the new size (the blocks lose references);
+ * growing only sets the size, leaving a hole. A request that changes nothing writes nothing
+ * (utimensat with both times OMIT).
  */
 final class SetattrOp implements MetaOp {
   @Override
@@ -48,6 +51,12 @@ final class SetattrOp implements MetaOp {
     }
     long now = ctx.nowNs();
     if (s.hasSize() && s.getSize() != node.size) {
+      if (s.getSize() < node.size) {
+        // the bytes past the new size go; growing again later must read zeros, not them
+        ChunkMap map = new ChunkMap(ctx.txn());
+        map.truncate(node.ino, s.getSize());
+        map.settle();
+      }
       node.size = s.getSize();
       node.mtimeNs = now;
     }
@@ -80,7 +89,7 @@ final class SetattrOp implements MetaOp {
     if (!FileMode.isRegular(node.mode)) {
       throw new HearthException(Errno.EINVAL, "only regular files have a size to set");
     }
-    if (size < 0) {
+    if (size < 0 || size > Limits.FILE_SIZE_MAX_BYTES) {
       throw new HearthException(Errno.EFBIG, "size " + Long.toUnsignedString(size));
     }
     Permissions.check(c, node, Permissions.W, "cannot write file");

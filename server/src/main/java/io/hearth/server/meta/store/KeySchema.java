@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
  * 'D' parent:u64 name          -> DentryValue         lookup of a name in a directory
  * 'E' parent:u64 cookie:u64    -> DirOrderValue       the same entries in readdir order (stable cookies)
  * 'X' ino:u64 name             -> value bytes         extended attributes
+ * 'F' ino:u64 file_off:u64      -> ExtentRecord        file bytes [file_off, +len) live in a block
+ * 'B' group:u32 id:u64         -> refs:u64            extents referring to a block (absent: none)
+ * 'Q' group:u32 id:u64         -> empty               blocks no extent refers to, waiting for GC
  * 'M' "applied"                -> term:u64 index:u64  last applied log entry (written in every batch)
  * 'M' "inodes"                 -> count:u64           inodes in use, for statfs
  * </pre>
@@ -22,6 +25,12 @@ public final class KeySchema {
   public static final byte DIR_ORDER = 'E';
   public static final byte XATTR = 'X';
   public static final byte META = 'M';
+  public static final byte EXTENT = 'F';
+  public static final byte BLOCK_REFS = 'B';
+  public static final byte GC_QUEUE = 'Q';
+
+  /** The prefix of every GC queue key. */
+  public static final byte[] GC_QUEUE_PREFIX = {GC_QUEUE};
 
   public static final byte[] APPLIED = meta("applied");
   public static final byte[] INODE_COUNT = meta("inodes");
@@ -69,6 +78,41 @@ public final class KeySchema {
     byte[] name = new byte[key.length - 9];
     System.arraycopy(key, 9, name, 0, name.length);
     return name;
+  }
+
+  public static byte[] extent(long ino, long fileOff) {
+    return ByteBuffer.allocate(17).put(EXTENT).putLong(ino).putLong(fileOff).array();
+  }
+
+  public static byte[] extentPrefix(long ino) {
+    return ByteBuffer.allocate(9).put(EXTENT).putLong(ino).array();
+  }
+
+  /** The file offset part of an extent key. */
+  public static long extentFileOff(byte[] key) {
+    return ByteBuffer.wrap(key, 9, 8).getLong();
+  }
+
+  public static byte[] blockRefs(int group, long id) {
+    return block(BLOCK_REFS, group, id);
+  }
+
+  public static byte[] gcQueue(int group, long id) {
+    return block(GC_QUEUE, group, id);
+  }
+
+  /** The group part of a block refs or GC queue key. */
+  public static int blockGroup(byte[] key) {
+    return ByteBuffer.wrap(key, 1, 4).getInt();
+  }
+
+  /** The id part of a block refs or GC queue key. */
+  public static long blockId(byte[] key) {
+    return ByteBuffer.wrap(key, 5, 8).getLong();
+  }
+
+  private static byte[] block(byte kind, int group, long id) {
+    return ByteBuffer.allocate(13).put(kind).putInt(group).putLong(id).array();
   }
 
   private static byte[] meta(String name) {

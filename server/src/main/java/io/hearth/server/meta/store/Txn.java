@@ -89,9 +89,24 @@ public final class Txn implements AutoCloseable {
    * {@code afterKey} (from the start of the prefix when null), in key order.
    */
   public List<Map.Entry<byte[], byte[]>> scan(byte[] prefix, byte[] afterKey, int limit) {
+    return scan(prefix, afterKey, null, limit);
+  }
+
+  /**
+   * As {@link #scan(byte[], byte[], int)}, and stopping before {@code endKey} (exclusive; at the
+   * end of the prefix when null), so that a range scan reads nothing past its range.
+   */
+  public List<Map.Entry<byte[], byte[]>> scan(
+      byte[] prefix, byte[] afterKey, byte[] endKey, int limit) {
     List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
     byte[] end = KeySchema.prefixEnd(prefix);
+    if (endKey != null && (end == null || Arrays.compareUnsigned(endKey, end) < 0)) {
+      end = endKey;
+    }
     byte[] from = afterKey == null ? prefix : afterKey;
+    if (end != null && Arrays.compareUnsigned(from, end) >= 0) {
+      return out;
+    }
     var pending =
         (end == null
                 ? writes.tailMap(from, afterKey == null)
@@ -103,11 +118,14 @@ public final class Txn implements AutoCloseable {
       it.seek(from);
       while (out.size() < limit) {
         byte[] k = null;
-        if (it.isValid() && startsWith(it.key(), prefix)) {
-          k = it.key();
-          if (afterKey != null && Arrays.equals(k, afterKey)) {
-            it.next();
-            continue;
+        if (it.isValid()) {
+          byte[] key = it.key();
+          if (startsWith(key, prefix) && (end == null || Arrays.compareUnsigned(key, end) < 0)) {
+            k = key;
+            if (afterKey != null && Arrays.equals(k, afterKey)) {
+              it.next();
+              continue;
+            }
           }
         }
         if (w != null && (k == null || Arrays.compareUnsigned(w.getKey(), k) <= 0)) {
@@ -128,6 +146,42 @@ public final class Txn implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * The live entry with the greatest key that starts with {@code prefix} and is at most {@code
+   * key}, or null: where a range scan starts when the entry covering its first key may begin before
+   * it. {@code key} must start with {@code prefix}.
+   */
+  public Map.Entry<byte[], byte[]> floor(byte[] prefix, byte[] key) {
+    if (!startsWith(key, prefix)) {
+      throw new IllegalArgumentException("floor key outside its prefix");
+    }
+    Map.Entry<byte[], byte[]> w = writes.floorEntry(key);
+    while (w != null && startsWith(w.getKey(), prefix) && w.getValue() == TOMBSTONE) {
+      w = writes.lowerEntry(w.getKey());
+    }
+    if (w != null && !startsWith(w.getKey(), prefix)) {
+      w = null;
+    }
+    Map.Entry<byte[], byte[]> d = null;
+    try (RocksIterator it = db.newIterator(readOptions)) {
+      // a key this txn wrote is decided by the overlay: live ones are at most w, deleted ones gone
+      for (it.seekForPrev(key); it.isValid() && startsWith(it.key(), prefix); it.prev()) {
+        byte[] k = it.key();
+        if (!writes.containsKey(k)) {
+          d = Map.entry(k, it.value());
+          break;
+        }
+      }
+    }
+    if (w == null) {
+      return d;
+    }
+    if (d == null || Arrays.compareUnsigned(w.getKey(), d.getKey()) > 0) {
+      return Map.entry(w.getKey(), w.getValue());
+    }
+    return d;
   }
 
   void writeTo(WriteBatch batch) throws RocksDBException {

@@ -1,0 +1,106 @@
+package io.hearth.server.meta.ops;
+
+import io.hearth.protocol.Errno;
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.Limits;
+import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.WriteReq;
+import io.hearth.server.meta.store.ExtentRecord;
+import io.hearth.server.meta.store.InodeRecord;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * write: commits data already stored as blocks in data groups. The extents replace the file's bytes
+ * in their ranges, in list order (a later one wins where two overlap); the size grows to the end of
+ * the last byte written and never shrinks; mtime and ctime become the entry's time. A write without
+ * extents changes nothing, as write(2) of 0 bytes.
+ *
+ * <p>Checks, all before anything is written: the Loc names a regular file, a symlink at the end
+ * followed as open(2) follows it (EISDIR for a directory, EINVAL for other types); at most {@link
+ * Limits#WRITE_EXTENTS_MAX} extents (E2BIG); each has a block, is not empty and lies inside its
+ * block (EINVAL) and inside the largest file (EFBIG). No permission is checked beyond searching the
+ * path: POSIX checks write permission when a file is opened, and a process keeps writing through
+ * its descriptor after a chmod, so that check belongs to the client's open.
+ *
+ * <p>Blocks the GC may be deleting are refused with ESTALE, and the client writes that data again
+ * in a new block: one committed more than the commit window before this entry (the orphan scan
+ * deletes unreferenced blocks older than twice the window, so a late reference could point at a
+ * deleted block), and one waiting in the GC queue (it was referenced, then dropped).
+ */
+final class WriteOp implements MetaOp {
+  private final long commitWindowNs;
+
+  WriteOp(long commitWindowNs) {
+    this.commitWindowNs = commitWindowNs;
+  }
+
+  @Override
+  public MetaReply apply(OpContext ctx, MetaRequest req) throws HearthException {
+    WriteReq w = req.getWrite();
+    InodeRecord node = Resolver.regularFile(ctx, w.getLoc());
+    if (w.getExtentsCount() > Limits.WRITE_EXTENTS_MAX) {
+      throw new HearthException(Errno.E2BIG, w.getExtentsCount() + " extents in one write");
+    }
+    if (w.getExtentsCount() == 0) {
+      return MetaOps.attr(node);
+    }
+    List<ExtentRecord> extents = new ArrayList<>(w.getExtentsCount());
+    long end = node.size;
+    for (Extent e : w.getExtentsList()) {
+      ExtentRecord r = check(ctx, e);
+      extents.add(r);
+      end = Math.max(end, r.end());
+    }
+    ChunkMap map = new ChunkMap(ctx.txn());
+    for (ExtentRecord r : extents) {
+      map.put(node.ino, r);
+    }
+    map.settle();
+    node.size = end;
+    node.mtimeNs = ctx.nowNs();
+    node.ctimeNs = ctx.nowNs();
+    Namespace.save(ctx.txn(), node);
+    return MetaOps.attr(node);
+  }
+
+  private ExtentRecord check(OpContext ctx, Extent e) throws HearthException {
+    if (!e.hasBlock()) {
+      throw new HearthException(Errno.EINVAL, "extent at " + e.getFileOff() + " has no block");
+    }
+    long len = Integer.toUnsignedLong(e.getLen());
+    long blockOff = Integer.toUnsignedLong(e.getBlockOff());
+    if (len == 0 || blockOff + len > Limits.BLOCK_MAX_BYTES) {
+      throw new HearthException(
+          Errno.EINVAL, "extent [" + blockOff + ", +" + len + ") of a block is not in a block");
+    }
+    long fileOff = e.getFileOff();
+    if (fileOff < 0 || fileOff + len > Limits.FILE_SIZE_MAX_BYTES) {
+      throw new HearthException(
+          Errno.EFBIG, "extent at " + Long.toUnsignedString(fileOff) + " passes the largest file");
+    }
+    ExtentRecord r =
+        new ExtentRecord(
+            fileOff, (int) len, e.getBlock().getGroup(), e.getBlock().getId(), (int) blockOff);
+    if (tooOld(ctx.nowNs(), e.getBlock().getCommittedNs())) {
+      throw new HearthException(
+          Errno.ESTALE, "block " + r.block() + " was committed before the commit window");
+    }
+    if (ChunkMap.queued(ctx.txn(), r.block())) {
+      throw new HearthException(Errno.ESTALE, "block " + r.block() + " is queued for deletion");
+    }
+    return r;
+  }
+
+  /** now - committed > window, without overflow for any values. */
+  private boolean tooOld(long nowNs, long committedNs) {
+    return committedNs < nowNs && Long.compareUnsigned(nowNs - committedNs, commitWindowNs) > 0;
+  }
+
+  @Override
+  public boolean readOnly() {
+    return false;
+  }
+}
