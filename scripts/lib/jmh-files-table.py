@@ -3,7 +3,8 @@
 and thread count, local disk beside Hearth, throughput (MiB/s for the sequential rows, ops/s for
 the others), the ratio Hearth/local, and latency (p50/p99 in sample mode, the mean otherwise);
 then the issue's goals against the measured figures. Every thread is a closed loop, so throughput
-is threads / mean time per operation. A failed trial shows as "failed"."""
+is threads / mean time per operation. A failed trial shows as "failed", a target left out of
+the run as "not run"."""
 import json
 import sys
 from collections import defaultdict
@@ -71,8 +72,11 @@ def fmt_t(s):
     return f"{s * 1e6:.1f} us"
 
 
-def fmt_v(c):
-    return f"{c['value']:,.0f} {c['unit']}" if c else "failed"
+def fmt_v(c, target):
+    if c:
+        return f"{c['value']:,.0f} {c['unit']}"
+    # A target with results elsewhere failed here; one with none was not asked for (-p target=).
+    return "failed" if target in params_seen.get("target", ()) else "not run"
 
 
 def fmt_lat(c):
@@ -94,7 +98,7 @@ for k in sorted(rows, key=key_order):
     name, cache, mib, threads = k
     l, h = rows[k].get("local"), rows[k].get("hearth")
     ratio = f"{h['value'] / l['value']:.3f}" if l and h and l["value"] else "-"
-    print(f"| {label(name, cache, mib)} | {threads} | {fmt_v(l)} | {fmt_v(h)} | {ratio} | "
+    print(f"| {label(name, cache, mib)} | {threads} | {fmt_v(l, 'local')} | {fmt_v(h, 'hearth')} | {ratio} | "
           f"{fmt_lat(l)} | {fmt_lat(h)} |")
 
 goal_lines = []
@@ -103,7 +107,7 @@ for name, cache, goal in GOALS:
         if k[0] != name or (cache and k[1] != cache) or k[3] != 1:
             continue
         h = rows[k].get("hearth")
-        got = f"{h['value']:,.0f} MiB/s" if h else "failed"
+        got = fmt_v(h, "hearth")
         met = "met" if h and h["value"] >= goal else "**not met**"
         goal_lines.append(f"| {label(*k[:3])} >= {goal} MiB/s | {got} | {met} |")
 if goal_lines:
