@@ -239,7 +239,8 @@ public class FileBench {
         if (n < 0) {
           break;
         }
-        // A cheap check that the bytes are the file's, not zeros or another offset's.
+        // A cheap check that the bytes are the file's (every MiB holds the same pattern), not
+        // zeros.
         if (n != MIB
             || buf.getLong(0) != r.pattern.getLong(0)
             || buf.getLong(MIB - 8) != r.pattern.getLong(MIB - 8)) {
