@@ -58,6 +58,10 @@ public final class BlockClient implements AutoCloseable {
   public static final long PUT_DEADLINE_MS = 60_000;
   public static final long READ_DEADLINE_MS = 30_000;
   static final int PACKET_BYTES = 1 << 20;
+
+  /** One attempt: stream to every routed member, fsync, and the commit through the group's log. */
+  static final long ATTEMPT_TIMEOUT_MS = 15_000;
+
   private static final long BACKOFF_MAX_MS = 1_000;
 
   private final List<DataGroupClients> groups;
@@ -186,8 +190,7 @@ public final class BlockClient implements AutoCloseable {
         writes.add(out.writeAsync(data.slice(data.position() + off, n), opts));
       }
       RaftClientReply reply =
-          out.getRaftClientReplyFuture()
-              .get(DataGroupClients.STREAM_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS);
+          out.getRaftClientReplyFuture().get(ATTEMPT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       for (CompletableFuture<DataStreamReply> w : writes) {
         if (!w.getNow(null).isSuccess()) {
           throw new HearthException(Errno.EIO, "a member did not take the block");
@@ -204,8 +207,10 @@ public final class BlockClient implements AutoCloseable {
           .setCommittedNs(b.getCommittedNs())
           .build();
     } catch (HearthException e) {
+      g.dropStreamer(primary);
       throw e;
     } catch (Exception e) {
+      g.dropStreamer(primary);
       throw MetaClient.toHearth(
           e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
     }
@@ -229,13 +234,13 @@ public final class BlockClient implements AutoCloseable {
                     .build()
                     .toByteArray()));
     long deadline = System.currentTimeMillis() + READ_DEADLINE_MS;
-    HearthException last = null;
+    Map<String, String> errors = new LinkedHashMap<>();
     for (int round = 0; ; round++) {
       for (RaftPeer p : g.readOrder()) {
         try {
           return ByteBuffer.wrap(call(g, p, m).getData().toByteArray());
         } catch (HearthException e) {
-          last = e;
+          errors.put(p.getId().toString(), e.getMessage());
           if (e.errno() == Errno.EINVAL) {
             throw new HearthException(Errno.EIO, "block " + ref.getId() + ": " + e.detail());
           }
@@ -251,8 +256,10 @@ public final class BlockClient implements AutoCloseable {
                 + ref.getGroup()
                 + "/"
                 + ref.getId()
-                + " could not be read from any replica: "
-                + last.getMessage());
+                + " could not be read from any replica within "
+                + READ_DEADLINE_MS
+                + " ms: "
+                + errors);
       }
       sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
     }

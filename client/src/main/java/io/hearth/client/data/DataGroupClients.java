@@ -32,7 +32,7 @@ import org.apache.ratis.util.TimeDuration;
  */
 final class DataGroupClients implements AutoCloseable {
   static final long RPC_TIMEOUT_MS = 5_000;
-  static final long STREAM_TIMEOUT_MS = 20_000;
+  static final long STREAM_TIMEOUT_MS = 10_000;
 
   /** The forward of a block's commit waits out a data-group election, then fails. */
   static final int FORWARD_ATTEMPTS_MAX = 100;
@@ -129,6 +129,18 @@ final class DataGroupClients implements AutoCloseable {
                         FORWARD_ATTEMPTS_MAX,
                         TimeDuration.valueOf(FORWARD_SLEEP_MS, TimeUnit.MILLISECONDS)))
                 .build());
+  }
+
+  /**
+   * Forgets the streaming client of a primary after a failed block write: Ratis's netty stream
+   * client can keep using a dead channel after its server restarts, so the next write starts on a
+   * fresh connection.
+   */
+  void dropStreamer(RaftPeer primary) {
+    RaftClient c = streamers.remove(primary.getId());
+    if (c != null) {
+      closeQuietly(c);
+    }
   }
 
   private static boolean isLocal(RaftPeer p) {

@@ -57,7 +57,9 @@ public final class OpenInode {
   static final int PENDING_BLOCKS_MAX = 8;
   static final long MAP_WINDOW_BYTES = 256L << 20;
   static final long READAHEAD_BYTES = 8L << 20;
-  private static final long FLUSH_WAIT_MS = 300_000;
+
+  /** Longer than a block write's deadline plus a chunk-map commit's, so those fail first. */
+  private static final long FLUSH_WAIT_MS = 180_000;
 
   private final Vfs vfs;
   private final long ino;

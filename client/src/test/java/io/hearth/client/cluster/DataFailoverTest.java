@@ -40,7 +40,7 @@ class DataFailoverTest {
   record Written(String path, long seed, int mib) {}
 
   @Test
-  @Timeout(300)
+  @Timeout(400)
   void killReplicaThenLeaderDuringLargeWrites() throws Exception {
     long seed = Long.getLong("hearth.seed", System.nanoTime());
     System.out.println("DataFailoverTest seed=" + seed);
@@ -79,7 +79,7 @@ class DataFailoverTest {
             Thread.sleep(PHASE.toMillis());
             stop.set(true);
             for (Thread t : writers) {
-              t.join(120_000);
+              t.join(200_000);
               assertTrue(!t.isAlive(), "a writer hangs");
             }
           }

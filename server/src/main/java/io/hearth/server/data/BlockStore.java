@@ -49,6 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * map rebuilt from the directory at start.
  */
 final class BlockStore {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BlockStore.class);
   private final Path tmp;
   private final Path blk;
   private final Path missingDir;
@@ -232,6 +233,7 @@ final class BlockStore {
     if (size == null) {
       return;
     }
+    LOG.warn("block {} in {} is damaged or gone; moved aside for repair", id, blk);
     blockBytes.addAndGet(-size);
     try {
       Files.write(missingDir.resolve(Long.toHexString(id)), new byte[0]);

@@ -231,6 +231,7 @@ public final class DataStateMachine extends BaseStateMachine {
       throws IOException {
     String key = streamKey(ClientId.valueOf(sm.getClientId()), sm.getCallId());
     if (store.commit(key, id, timeNs, put) < 0) {
+      LOG.info("{}: block {} committed without its bytes here; repairing", getId(), id);
       repairer.enqueue(id);
     }
     return DataReply.newBuilder()
@@ -239,6 +240,7 @@ public final class DataStateMachine extends BaseStateMachine {
   }
 
   private DataReply applyDelete(List<Long> ids) throws IOException {
+    LOG.info("{}: deleting {} blocks (GC): {}", getId(), ids.size(), ids.size() <= 8 ? ids : "");
     for (long id : ids) {
       store.delete(id);
     }

@@ -9,6 +9,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -114,7 +115,8 @@ public final class Txn implements AutoCloseable {
             .entrySet()
             .iterator();
     Map.Entry<byte[], byte[]> w = pending.hasNext() ? pending.next() : null;
-    try (RocksIterator it = db.newIterator(readOptions)) {
+    try (Bounded b = new Bounded(prefix, end)) {
+      RocksIterator it = b.it;
       it.seek(from);
       while (out.size() < limit) {
         byte[] k = null;
@@ -165,7 +167,8 @@ public final class Txn implements AutoCloseable {
       w = null;
     }
     Map.Entry<byte[], byte[]> d = null;
-    try (RocksIterator it = db.newIterator(readOptions)) {
+    try (Bounded b = new Bounded(prefix, KeySchema.prefixEnd(prefix))) {
+      RocksIterator it = b.it;
       // a key this txn wrote is decided by the overlay: live ones are at most w, deleted ones gone
       for (it.seekForPrev(key); it.isValid() && startsWith(it.key(), prefix); it.prev()) {
         byte[] k = it.key();
@@ -182,6 +185,39 @@ public final class Txn implements AutoCloseable {
       return Map.entry(w.getKey(), w.getValue());
     }
     return d;
+  }
+
+  /**
+   * An iterator that RocksDB keeps inside [lower, upper) (no upper bound when null). Without the
+   * bounds, a seek or step that meets deleted keys goes on over them until it finds a live one, and
+   * deleted keys pile up where files are rewritten or removed: a seekForPrev into an empty range
+   * would walk back through every deleted extent of older inodes.
+   */
+  private final class Bounded implements AutoCloseable {
+    private final Slice lower;
+    private final Slice upper;
+    private final ReadOptions options;
+    final RocksIterator it;
+
+    Bounded(byte[] lower, byte[] upper) {
+      this.lower = new Slice(lower);
+      this.upper = upper == null ? null : new Slice(upper);
+      this.options = new ReadOptions(readOptions).setIterateLowerBound(this.lower);
+      if (this.upper != null) {
+        options.setIterateUpperBound(this.upper);
+      }
+      this.it = db.newIterator(options);
+    }
+
+    @Override
+    public void close() {
+      it.close();
+      options.close();
+      lower.close();
+      if (upper != null) {
+        upper.close();
+      }
+    }
   }
 
   void writeTo(WriteBatch batch) throws RocksDBException {
