@@ -68,13 +68,24 @@ public final class InProcessCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * A port free now, below the kernel's ephemeral range (32768 and up on Linux): a port from that
+   * range can be taken by any outgoing connection between this check and the server's bind.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = 20_000 + PORTS.nextInt(12_000);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port in 20000-31999"));
   }
+
+  private static final java.util.Random PORTS = new java.util.Random();
 
   /** host:port,... of every member. */
   public String spec() {

@@ -236,7 +236,7 @@ public final class BlockClient implements AutoCloseable {
     long deadline = System.currentTimeMillis() + READ_DEADLINE_MS;
     Map<String, String> errors = new LinkedHashMap<>();
     for (int round = 0; ; round++) {
-      for (RaftPeer p : g.readOrder()) {
+      for (RaftPeer p : g.readOrder(ref.getId())) {
         try {
           return callRaw(g, p, m).asReadOnlyByteBuffer();
         } catch (HearthException e) {

@@ -42,6 +42,10 @@ final class DataGroupClients implements AutoCloseable {
   final int number;
   final RaftGroup group;
   final List<RaftPeer> peers;
+
+  /** How many members, from the first, are as near as the first (all local, or all remote). */
+  private final int nearCount;
+
   private final RaftClient reader;
   private final Map<RaftPeerId, RaftClient> streamers = new ConcurrentHashMap<>();
 
@@ -58,6 +62,7 @@ final class DataGroupClients implements AutoCloseable {
     }
     ps.sort(Comparator.comparing(p -> isLocal(p) ? 0 : 1));
     this.peers = List.copyOf(ps);
+    this.nearCount = (int) ps.stream().filter(p -> isLocal(p) == isLocal(ps.get(0))).count();
     ByteBuffer u = g.getUuid().asReadOnlyByteBuffer();
     this.group =
         RaftGroup.valueOf(RaftGroupId.valueOf(new UUID(u.getLong(), u.getLong())), this.peers);
@@ -104,9 +109,12 @@ final class DataGroupClients implements AutoCloseable {
   }
 
   /** Members in the order reads try them: local first, recently unreachable ones last. */
-  List<RaftPeer> readOrder() {
+  List<RaftPeer> readOrder(long blockId) {
     long now = System.currentTimeMillis();
     List<RaftPeer> out = new ArrayList<>(peers);
+    // Members as near as each other take turns by block, so one does not serve every read.
+    java.util.Collections.rotate(
+        out.subList(0, nearCount), (int) Math.floorMod(blockId, nearCount));
     out.sort(Comparator.comparing(p -> suspectUntilMs.getOrDefault(p.getId(), 0L) > now ? 1 : 0));
     return out;
   }

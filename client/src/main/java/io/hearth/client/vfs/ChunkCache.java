@@ -24,7 +24,7 @@ final class ChunkCache {
   private record Key(int group, long id, int chunk) {}
 
   /** A chunk fetched (or being fetched) for its first {@code len} bytes. */
-  private record Fetch(int len, CompletableFuture<byte[]> bytes) {}
+  private record Fetch(int len, CompletableFuture<ByteBuffer> bytes) {}
 
   private final BlockClient blocks;
   private final ExecutorService executor;
@@ -51,7 +51,7 @@ final class ChunkCache {
    * block offset {@code needEnd} (the block's bytes that some extent uses; a chunk never reads past
    * them, since the client does not know the block's length).
    */
-  CompletableFuture<byte[]> chunk(BlockRef ref, int blockOff, int needEnd) {
+  CompletableFuture<ByteBuffer> chunk(BlockRef ref, int blockOff, int needEnd) {
     int idx = blockOff / CHUNK_BYTES;
     Key key = new Key(ref.getGroup(), ref.getId(), idx);
     int start = idx * CHUNK_BYTES;
@@ -71,10 +71,8 @@ final class ChunkCache {
   private void fill(Fetch e, Key key, BlockRef ref, int off) {
     fetches.acquireUninterruptibly();
     try {
-      ByteBuffer b = blocks.read(ref, off, e.len());
-      byte[] out = new byte[b.remaining()];
-      b.get(out);
-      e.bytes().complete(out);
+      // The reply's own buffer, read-only: kept as it is, never copied.
+      e.bytes().complete(blocks.read(ref, off, e.len()));
     } catch (HearthException | RuntimeException ex) {
       e.bytes().completeExceptionally(ex);
       synchronized (lru) {

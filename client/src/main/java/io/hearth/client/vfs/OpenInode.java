@@ -67,6 +67,11 @@ public final class OpenInode {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Deque<PendingBlock> sealed = new ArrayDeque<>();
+
+  /** Blocks sealed so far, and committed so far (in the same order): flush waits on these. */
+  private long sealedCount;
+
+  private long committedCount;
   private PendingBlock open;
   private long size;
   private long generation;
@@ -129,7 +134,7 @@ public final class OpenInode {
       long at = off;
       while (src.hasRemaining()) {
         if (open == null) {
-          open = new PendingBlock(src.remaining());
+          open = new PendingBlock(vfs.buffers(), src.remaining());
         }
         int k = Math.min(src.remaining(), open.free());
         open.append(at, src, k);
@@ -156,6 +161,7 @@ public final class OpenInode {
     open = null;
     b.seal(vfs.upload(b.bytes()));
     sealed.addLast(b);
+    sealedCount++;
     b.upload().whenComplete((r, e) -> vfs.executor().execute(this::commitReady));
   }
 
@@ -204,8 +210,9 @@ public final class OpenInode {
           return;
         }
         for (int i = 0; i < batch.size(); i++) {
-          sealed.removeFirst();
+          vfs.buffers().release(sealed.removeFirst());
         }
+        committedCount += batch.size();
         invalidateMap();
         size = Math.max(size, attr.getSize());
         changed.signalAll();
@@ -253,7 +260,15 @@ public final class OpenInode {
               "written data of inode " + ino + " was lost: " + e.getMessage(),
               e);
     }
+    for (PendingBlock b : sealed) {
+      if (b.upload().isDone()) {
+        vfs.buffers().release(b); // one still in flight may still be read by the transport
+      }
+    }
     sealed.clear();
+    if (open != null) {
+      vfs.buffers().release(open);
+    }
     open = null;
     changed.signalAll();
   }
@@ -276,8 +291,11 @@ public final class OpenInode {
       if (open != null && !open.isEmpty()) {
         sealAndUpload();
       }
+      // Wait for what was written before this call only: writers that keep going meanwhile must
+      // not starve an fsync.
+      long target = sealedCount;
       long deadline = System.currentTimeMillis() + FLUSH_WAIT_MS;
-      while (!sealed.isEmpty() && error == null) {
+      while (committedCount < target && error == null) {
         awaitUntil(deadline);
       }
       checkError();

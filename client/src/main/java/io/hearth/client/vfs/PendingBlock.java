@@ -4,7 +4,6 @@ import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.BlockRef;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,13 +24,15 @@ final class PendingBlock {
     }
   }
 
+  private final BlockBuffers pool;
   private byte[] buf;
   private int used;
   private final List<Piece> pieces = new ArrayList<>();
   private CompletableFuture<BlockRef> upload;
 
-  PendingBlock(int initialBytes) {
-    this.buf = new byte[Math.min(Limits.BLOCK_MAX_BYTES, Math.max(4096, initialBytes))];
+  PendingBlock(BlockBuffers pool, int firstWriteBytes) {
+    this.pool = pool;
+    this.buf = pool.take(firstWriteBytes);
   }
 
   int free() {
@@ -49,8 +50,7 @@ final class PendingBlock {
   /** Appends bytes for file offset {@code fileOff}; the caller checks {@link #free}. */
   void append(long fileOff, ByteBuffer src, int n) {
     if (used + n > buf.length) {
-      buf =
-          Arrays.copyOf(buf, Math.min(Limits.BLOCK_MAX_BYTES, Math.max(used + n, buf.length * 2)));
+      buf = pool.grow(buf, used, used + n);
     }
     src.get(buf, used, n);
     Piece last = pieces.isEmpty() ? null : pieces.get(pieces.size() - 1);
@@ -98,6 +98,13 @@ final class PendingBlock {
   /** The bytes to upload (valid once sealed). */
   ByteBuffer bytes() {
     return ByteBuffer.wrap(buf, 0, used).asReadOnlyBuffer();
+  }
+
+  /** Gives the buffer back to the pool; the block is committed or dropped. */
+  byte[] takeBuffer() {
+    byte[] b = buf;
+    buf = null;
+    return b;
   }
 
   void seal(CompletableFuture<BlockRef> upload) {

@@ -35,6 +35,7 @@ public final class Vfs implements AutoCloseable {
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore uploads = new Semaphore(UPLOADS_IN_FLIGHT_MAX);
   private final ChunkCache cache;
+  private final BlockBuffers buffers = new BlockBuffers();
   private final Map<Long, OpenInode> open = new HashMap<>();
 
   public Vfs(MetaClient meta, BlockClient blocks) {
@@ -77,6 +78,10 @@ public final class Vfs implements AutoCloseable {
     synchronized (open) {
       return open.get(ino);
     }
+  }
+
+  BlockBuffers buffers() {
+    return buffers;
   }
 
   ExecutorService executor() {
@@ -123,7 +128,7 @@ public final class Vfs implements AutoCloseable {
       CompletableFuture<Void> part =
           cache
               .chunk(e.getBlock(), off, needEnd)
-              .thenAccept(bytes -> System.arraycopy(bytes, off - chunkStart, dst, dstAt, n));
+              .thenAccept(bytes -> bytes.get(off - chunkStart, dst, dstAt, n));
       all = all.thenCombine(part, (a, b) -> null);
       done += n;
     }

@@ -8,25 +8,37 @@ import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
 import io.hearth.protocol.Groups;
+import io.hearth.protocol.data.DataRequest;
+import io.hearth.protocol.data.ReadBlock;
 import io.hearth.protocol.meta.Extent;
 import io.hearth.protocol.meta.Loc;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.ReadMapReq;
 import io.hearth.server.HearthServer;
 import io.hearth.server.data.DataStateMachine;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 
 /**
  * Bytes flipped in one replica's block file: reads still return the right data (from another
- * replica), and the damaged replica replaces its copy with a verified one in the background.
+ * replica), the damaged replica refuses to serve its copy, and replaces it with a verified one in
+ * the background. Each replica is damaged in turn.
  */
 class BlockRepairTest {
   @Test
@@ -55,28 +67,54 @@ class BlockRepairTest {
               .getExtentsList();
       assertEquals(1, extents.size());
       long id = extents.get(0).getBlock().getId();
-      // The client reads replicas in layout order (all are local here): damage the first.
-      Path bad = blockFile(c.servers().get(0), id);
-      Path good = blockFile(c.servers().get(1), id);
-      byte[] original = Files.readAllBytes(good);
-      try (FileChannel ch = FileChannel.open(bad, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}), 1_000_000);
-      }
-      assertTrue(!java.util.Arrays.equals(original, Files.readAllBytes(bad)), "damaged");
-      try (HearthClient fresh = HearthClient.connect(c.spec());
-          HearthFile f = fresh.open("/r", HearthFile.O_RDONLY)) {
-        byte[] got = new byte[data.length];
-        assertEquals(data.length, f.pread(ByteBuffer.wrap(got), 0));
-        assertArrayEquals(data, got, "read around the corrupt replica");
-      }
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (System.currentTimeMillis() < deadline) {
-        if (Files.exists(bad) && java.util.Arrays.equals(original, Files.readAllBytes(bad))) {
-          return;
+      byte[] original = Files.readAllBytes(blockFile(c.servers().get(0), id));
+      // Damage each replica in turn, so that whichever one the client asks first is damaged once.
+      for (int k = 0; k < 3; k++) {
+        HearthServer victim = c.servers().get(k);
+        Path bad = blockFile(victim, id);
+        try (FileChannel ch = FileChannel.open(bad, StandardOpenOption.WRITE)) {
+          ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}), 1_000_000);
         }
-        Thread.sleep(100);
+        try (HearthClient fresh = HearthClient.connect(c.spec());
+            HearthFile f = fresh.open("/r", HearthFile.O_RDONLY)) {
+          byte[] got = new byte[data.length];
+          assertEquals(data.length, f.pread(ByteBuffer.wrap(got), 0));
+          assertArrayEquals(data, got, "read around the corrupt replica " + k);
+        }
+        assertTrue(readFails(c, victim, id, data.length), "replica " + k + " serves a bad copy");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!(Files.exists(bad) && Arrays.equals(original, Files.readAllBytes(bad)))) {
+          assertTrue(
+              System.currentTimeMillis() < deadline, "replica " + k + " not repaired in 30 s");
+          Thread.sleep(100);
+        }
       }
-      throw new AssertionError("the damaged replica was not repaired within 30 s");
+    }
+  }
+
+  /**
+   * A read of the block addressed to {@code s} alone fails (it found the damage, or did before).
+   */
+  private static boolean readFails(InProcessCluster c, HearthServer s, long id, int len)
+      throws Exception {
+    var group = c.servers().get(0).layout().groups().get(0).raftGroup();
+    DataRequest req =
+        DataRequest.newBuilder().setRead(ReadBlock.newBuilder().setId(id).setLen(len)).build();
+    try (RaftClient raw =
+        RaftClient.newBuilder()
+            .setRaftGroup(group)
+            .setProperties(new RaftProperties())
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build()) {
+      RaftClientReply r =
+          raw.io()
+              .sendStaleRead(
+                  Message.valueOf(ByteString.copyFrom(req.toByteArray())),
+                  0,
+                  RaftPeerId.valueOf(s.config().self().id()));
+      return !r.isSuccess();
+    } catch (IOException e) {
+      return e.getMessage().contains("EIO") || e.getMessage().contains("ENOENT");
     }
   }
 
