@@ -198,10 +198,11 @@ class RestartTest {
     return last;
   }
 
-  /** The Raft log segment files of a node: log_inprogress_START or log_START-END. */
+  /** The meta group's Raft log segment files of a node: log_inprogress_START or log_START-END. */
   private static Set<String> segments(ProcessCluster c, String id) throws IOException {
     Set<String> out = new TreeSet<>();
-    try (Stream<Path> s = Files.walk(c.dataDir(id).resolve("raft"))) {
+    Path metaLog = c.dataDir(id).resolve("raft").resolve(io.hearth.protocol.Groups.META.toString());
+    try (Stream<Path> s = Files.walk(metaLog)) {
       s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("log_")).forEach(out::add);
     }
     return out;
