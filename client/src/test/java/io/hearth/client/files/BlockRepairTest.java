@@ -81,7 +81,10 @@ class BlockRepairTest {
           assertEquals(data.length, f.pread(ByteBuffer.wrap(got), 0));
           assertArrayEquals(data, got, "read around the corrupt replica " + k);
         }
-        assertTrue(readFails(c, victim, id, data.length), "replica " + k + " serves a bad copy");
+        byte[] direct = readFrom(c, victim, id, data.length);
+        assertTrue(
+            direct == null || Arrays.equals(data, direct),
+            "replica " + k + " served its damaged copy");
         long deadline = System.currentTimeMillis() + 30_000;
         while (!(Files.exists(bad) && Arrays.equals(original, Files.readAllBytes(bad)))) {
           assertTrue(
@@ -93,9 +96,10 @@ class BlockRepairTest {
   }
 
   /**
-   * A read of the block addressed to {@code s} alone fails (it found the damage, or did before).
+   * The block as {@code s} alone serves it, or null when it refuses (it found the damage). It may
+   * also serve a good copy: the one it repaired since.
    */
-  private static boolean readFails(InProcessCluster c, HearthServer s, long id, int len)
+  private static byte[] readFrom(InProcessCluster c, HearthServer s, long id, int len)
       throws Exception {
     var group = c.servers().get(0).layout().groups().get(0).raftGroup();
     DataRequest req =
@@ -112,9 +116,11 @@ class BlockRepairTest {
                   Message.valueOf(ByteString.copyFrom(req.toByteArray())),
                   0,
                   RaftPeerId.valueOf(s.config().self().id()));
-      return !r.isSuccess();
+      return r.isSuccess() ? r.getMessage().getContent().toByteArray() : null;
     } catch (IOException e) {
-      return e.getMessage().contains("EIO") || e.getMessage().contains("ENOENT");
+      assertTrue(
+          e.getMessage().contains("EIO") || e.getMessage().contains("ENOENT"), e.getMessage());
+      return null;
     }
   }
 

@@ -10,12 +10,14 @@ import java.nio.channels.FileChannel;
 import java.util.zip.CRC32C;
 
 /**
- * The on-disk format of one block: a header ({@code 'HBK1'}, length, CRC count, the CRC32C of each
- * 64 KiB of data) followed by the data. A block file is self-describing, so a replica can verify
- * and serve it, and a repair can copy it, without any other index.
+ * The on-disk format of one block: a 4 KiB header ({@code 'HBK2'}, length, CRC count, the CRC32C of
+ * each 64 KiB of data, zero padding) followed by the data. A block file is self-describing, so a
+ * replica can verify and serve it, and a repair can copy it, without any other index. The header
+ * fills one 4 KiB page so that the data is aligned for O_DIRECT writes.
  */
 final class BlockFile {
-  static final int MAGIC = 0x48424b31; // "HBK1"
+  static final int MAGIC = 0x48424b32; // "HBK2"
+  static final int HEADER_BYTES = 4096;
   private static final int FIXED_BYTES = 12;
 
   private BlockFile() {}
@@ -25,7 +27,7 @@ final class BlockFile {
   }
 
   static int headerBytes(PutBlock h) {
-    return FIXED_BYTES + 4 * h.getCrc32CCount();
+    return HEADER_BYTES;
   }
 
   /** Checks a header a client sent: a sane length and one CRC per 64 KiB. */
@@ -42,12 +44,12 @@ final class BlockFile {
   }
 
   static ByteBuffer encodeHeader(PutBlock h) {
-    ByteBuffer b = ByteBuffer.allocate(headerBytes(h));
+    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
     b.putInt(MAGIC).putInt(h.getLength()).putInt(h.getCrc32CCount());
     for (int crc : h.getCrc32CList()) {
       b.putInt(crc);
     }
-    return b.flip();
+    return b.clear();
   }
 
   /** Reads and checks the header of an open block file. */

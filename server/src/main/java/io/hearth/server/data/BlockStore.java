@@ -59,6 +59,7 @@ final class BlockStore {
   private final Set<Long> missing = ConcurrentHashMap.newKeySet();
   private final AtomicLong blockBytes = new AtomicLong();
   private final AtomicLong inFlightBytes = new AtomicLong();
+  private final StagingBuffers staging = new StagingBuffers();
 
   BlockStore(Path dir, long reserveBytes) throws IOException {
     this.tmp = Files.createDirectories(dir.resolve("tmp"));
@@ -101,7 +102,8 @@ final class BlockStore {
           "data disk " + fs + " is full: less than the reserve of " + reserveBytes + " bytes free");
     }
     try {
-      return new BlockWriter(tmp.resolve(streamKey), header, () -> inFlightBytes.addAndGet(-need));
+      return new BlockWriter(
+          tmp.resolve(streamKey), header, staging, () -> inFlightBytes.addAndGet(-need));
     } catch (IOException e) {
       inFlightBytes.addAndGet(-need);
       throw e;

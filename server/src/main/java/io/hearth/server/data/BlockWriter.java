@@ -1,5 +1,6 @@
 package io.hearth.server.data;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
@@ -19,29 +20,65 @@ import org.apache.ratis.statemachine.StateMachine;
  * directory entry durable; {@link #close} fails (and deletes the file) unless exactly the announced
  * length arrived with the announced CRCs, so a torn or corrupted transfer never gets committed.
  *
+ * <p>The file is written with O_DIRECT where the file system allows it (not tmpfs): the bytes are
+ * staged in an aligned buffer and go from it to the disk without passing through the page cache.
+ * Buffered writes of three replicas on one host cost more kernel CPU than everything else on the
+ * write path (3 GiB through the page cache: 8.8 s of system time here; 1 GiB with O_DIRECT: 0.1 s).
+ * The tail of the block is written padded to the alignment and the file then truncated to its size,
+ * before the fsync.
+ *
  * <p>Threads: Ratis calls write/force/close of one stream in order, one at a time.
  */
 final class BlockWriter implements StateMachine.DataChannel {
   private final Path file;
   private final PutBlock header;
   private final FileChannel ch;
+  private final boolean direct;
+  private final StagingBuffers staging;
   private final Runnable onEnd;
   private final CRC32C crc = new CRC32C();
+  private ByteBuffer stage;
+  private long filePos;
   private long received;
   private int chunkFill;
   private int chunkIndex;
+  private boolean tailWritten;
   private boolean ended;
 
-  BlockWriter(Path file, PutBlock header, Runnable onEnd) throws IOException {
+  BlockWriter(Path file, PutBlock header, StagingBuffers staging, Runnable onEnd)
+      throws IOException {
     this.file = file;
     this.header = header;
+    this.staging = staging;
     this.onEnd = onEnd;
+    FileChannel c = openDirect(file);
+    this.direct = c != null;
     this.ch =
-        FileChannel.open(
-            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    ByteBuffer h = BlockFile.encodeHeader(header);
-    while (h.hasRemaining()) {
-      ch.write(h);
+        c != null
+            ? c
+            : FileChannel.open(
+                file,
+                StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
+    this.stage = staging.take();
+    stage.put(BlockFile.encodeHeader(header));
+    stage.position(BlockFile.HEADER_BYTES);
+  }
+
+  private static FileChannel openDirect(Path file) throws IOException {
+    try {
+      return FileChannel.open(
+          file,
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.READ,
+          ExtendedOpenOption.DIRECT);
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return null;
+    } catch (IOException e) {
+      Files.deleteIfExists(file); // created, then refused O_DIRECT (EINVAL on tmpfs)
+      return null;
     }
   }
 
@@ -54,10 +91,42 @@ final class BlockWriter implements StateMachine.DataChannel {
     }
     updateCrc(src.duplicate());
     while (src.hasRemaining()) {
-      ch.write(src);
+      int take = Math.min(src.remaining(), stage.remaining());
+      stage.put(stage.position(), src, src.position(), take);
+      stage.position(stage.position() + take);
+      src.position(src.position() + take);
+      if (!stage.hasRemaining()) {
+        writeStage(stage.capacity());
+      }
     }
     received += n;
     return n;
+  }
+
+  /** Writes the first {@code bytes} of the stage (a multiple of the alignment) at filePos. */
+  private void writeStage(int bytes) throws IOException {
+    ByteBuffer out = stage.duplicate().position(0).limit(bytes);
+    while (out.hasRemaining()) {
+      filePos += ch.write(out, filePos);
+    }
+    stage.clear();
+  }
+
+  /** The last bytes, padded to the alignment for O_DIRECT, then the file cut to its true size. */
+  private void writeTail() throws IOException {
+    if (tailWritten) {
+      return;
+    }
+    tailWritten = true;
+    int used = stage.position();
+    if (used > 0) {
+      int padded = direct ? StagingBuffers.align(used) : used;
+      for (int i = used; i < padded; i++) {
+        stage.put(i, (byte) 0);
+      }
+      writeStage(padded);
+    }
+    ch.truncate(BlockFile.HEADER_BYTES + received);
   }
 
   private void updateCrc(ByteBuffer b) throws HearthException {
@@ -84,6 +153,8 @@ final class BlockWriter implements StateMachine.DataChannel {
 
   @Override
   public void force(boolean metadata) throws IOException {
+    checkComplete();
+    writeTail();
     ch.force(metadata);
     BlockStore.fsyncDir(file.getParent());
   }
@@ -93,15 +164,22 @@ final class BlockWriter implements StateMachine.DataChannel {
     return ch.isOpen();
   }
 
+  private void checkComplete() throws HearthException {
+    if (received != header.getLength()) {
+      throw new HearthException(
+          Errno.EIO, "stream ended after " + received + " of " + header.getLength() + " bytes");
+    }
+    if (chunkFill > 0) {
+      endChunk();
+    }
+  }
+
   @Override
   public void close() throws IOException {
     try {
-      if (received != header.getLength()) {
-        throw new HearthException(
-            Errno.EIO, "stream ended after " + received + " of " + header.getLength() + " bytes");
-      }
-      if (chunkFill > 0) {
-        endChunk();
+      if (!tailWritten) {
+        checkComplete();
+        writeTail();
       }
       ch.close();
     } catch (IOException e) {
@@ -126,6 +204,8 @@ final class BlockWriter implements StateMachine.DataChannel {
   private void end() {
     if (!ended) {
       ended = true;
+      staging.give(stage);
+      stage = null;
       onEnd.run();
     }
   }
