@@ -19,7 +19,7 @@ import java.util.concurrent.Semaphore;
  * <p>Thread-safe. Fetches run on the given executor, at most {@code fetchesMax} at once.
  */
 final class ChunkCache {
-  static final int CHUNK_BYTES = 1 << 20;
+  static final int CHUNK_BYTES = 2 << 20;
 
   private record Key(int group, long id, int chunk) {}
 

@@ -56,7 +56,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class OpenInode {
   static final int PENDING_BLOCKS_MAX = 8;
   static final long MAP_WINDOW_BYTES = 256L << 20;
-  static final long READAHEAD_BYTES = 8L << 20;
+  static final long READAHEAD_BYTES = 16L << 20;
 
   /** Longer than a block write's deadline plus a chunk-map commit's, so those fail first. */
   private static final long FLUSH_WAIT_MS = 180_000;
