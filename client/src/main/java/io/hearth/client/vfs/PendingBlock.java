@@ -25,7 +25,7 @@ final class PendingBlock {
   }
 
   private final BlockBuffers pool;
-  private byte[] buf;
+  private ByteBuffer buf;
   private int used;
   private final List<Piece> pieces = new ArrayList<>();
   private CompletableFuture<BlockRef> upload;
@@ -49,10 +49,11 @@ final class PendingBlock {
 
   /** Appends bytes for file offset {@code fileOff}; the caller checks {@link #free}. */
   void append(long fileOff, ByteBuffer src, int n) {
-    if (used + n > buf.length) {
+    if (used + n > buf.capacity()) {
       buf = pool.grow(buf, used, used + n);
     }
-    src.get(buf, used, n);
+    buf.put(used, src, src.position(), n);
+    src.position(src.position() + n);
     Piece last = pieces.isEmpty() ? null : pieces.get(pieces.size() - 1);
     if (last != null && last.end() == fileOff && last.blockOff() + last.len() == used) {
       pieces.set(pieces.size() - 1, new Piece(last.fileOff(), last.blockOff(), last.len() + n));
@@ -69,12 +70,8 @@ final class PendingBlock {
       long s = Math.max(off, p.fileOff());
       long e = Math.min(end, p.end());
       if (s < e) {
-        System.arraycopy(
-            buf,
-            p.blockOff() + (int) (s - p.fileOff()),
-            dst,
-            dstOff + (int) (s - off),
-            (int) (e - s));
+        buf.get(
+            p.blockOff() + (int) (s - p.fileOff()), dst, dstOff + (int) (s - off), (int) (e - s));
       }
     }
   }
@@ -97,12 +94,12 @@ final class PendingBlock {
 
   /** The bytes to upload (valid once sealed). */
   ByteBuffer bytes() {
-    return ByteBuffer.wrap(buf, 0, used).asReadOnlyBuffer();
+    return buf.slice(0, used); // writable view: a read-only one would be copied by the transport
   }
 
   /** Gives the buffer back to the pool; the block is committed or dropped. */
-  byte[] takeBuffer() {
-    byte[] b = buf;
+  ByteBuffer takeBuffer() {
+    ByteBuffer b = buf;
     buf = null;
     return b;
   }
