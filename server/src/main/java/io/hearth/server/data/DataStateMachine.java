@@ -232,7 +232,8 @@ public final class DataStateMachine extends BaseStateMachine {
       throws IOException {
     String key = streamKey(ClientId.valueOf(sm.getClientId()), sm.getCallId());
     if (store.commit(key, id, timeNs, put) < 0) {
-      LOG.info("{}: block {} committed without its bytes here; repairing", getId(), id);
+      // One line per block would flood the log of a member catching up after a long absence.
+      LOG.debug("{}: block {} committed without its bytes here; repairing", getId(), id);
       repairer.enqueue(id);
     }
     return DataReply.newBuilder()
@@ -241,7 +242,7 @@ public final class DataStateMachine extends BaseStateMachine {
   }
 
   private DataReply applyDelete(List<Long> ids) throws IOException {
-    LOG.info("{}: deleting {} blocks (GC): {}", getId(), ids.size(), ids.size() <= 8 ? ids : "");
+    LOG.debug("{}: deleting {} blocks (GC)", getId(), ids.size());
     for (long id : ids) {
       store.delete(id);
     }
