@@ -243,6 +243,19 @@ public final class ProcessCluster implements AutoCloseable {
     return groupInfo(id, RaftGroupId.valueOf(Groups.META));
   }
 
+  /** Data group {@code n} of a cluster of at most three nodes (they all hold group 0). */
+  public org.apache.ratis.protocol.RaftGroup dataGroup(int n) {
+    List<org.apache.ratis.protocol.RaftPeer> peers = new ArrayList<>();
+    ports.forEach(
+        (id, port) ->
+            peers.add(
+                org.apache.ratis.protocol.RaftPeer.newBuilder()
+                    .setId(id)
+                    .setAddress("127.0.0.1:" + port)
+                    .build()));
+    return org.apache.ratis.protocol.RaftGroup.valueOf(RaftGroupId.valueOf(Groups.data(n)), peers);
+  }
+
   /** One node's view of a group, or null when it does not answer within the bound. */
   public GroupInfoReply groupInfo(String id, RaftGroupId group) {
     try (HearthClient admin = client()) {
