@@ -11,19 +11,13 @@ import io.hearth.protocol.meta.Extent;
 import io.hearth.protocol.meta.Loc;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.ReadMapReply;
-import io.hearth.protocol.meta.ReadMapReq;
 import io.hearth.protocol.meta.WriteReq;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -40,22 +34,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * of a data group's disks and the chunk map that names them is in the meta group's log.
  *
  * <p><b>Reads</b> take committed bytes (through the cached chunk map and the block cache) and lay
- * the pending bytes over them. A commit between the two is detected by {@link #generation} and the
- * read is redone, so a read never misses bytes that moved from pending to committed under it.
+ * the pending bytes over them. A commit between the two is detected by the {@link ExtentCache}
+ * generation and the read is redone, so a read never misses bytes that moved from pending to
+ * committed under it.
  *
  * <p><b>Errors:</b> an upload or commit that fails (after its own retries and deadline) poisons the
  * inode: the bytes not yet committed are dropped and every later write and flush fails with that
  * errno until the last handle closes, the way Linux reports writeback errors at fsync and close.
  *
  * <p><b>Bounds:</b> at most {@link #PENDING_BLOCKS_MAX} sealed blocks per inode (writers wait), map
- * windows of {@link #MAP_WINDOW_BYTES}, readahead of {@link #READAHEAD_BYTES}.
+ * windows of {@link ExtentCache#WINDOW_BYTES}, readahead of {@link #READAHEAD_BYTES}.
  *
  * <p>Threads: callers' threads take {@link #lock}; uploads and commits run on the VFS executor; one
  * commit at a time per inode ({@link #committing}); block and map I/O happen outside the lock.
  */
 public final class OpenInode {
   static final int PENDING_BLOCKS_MAX = 8;
-  static final long MAP_WINDOW_BYTES = 256L << 20;
   static final long READAHEAD_BYTES = 16L << 20;
 
   /** Longer than a block write's deadline plus a chunk-map commit's, so those fail first. */
@@ -74,18 +68,17 @@ public final class OpenInode {
   private long committedCount;
   private PendingBlock open;
   private long size;
-  private long generation;
   private boolean committing;
   private HearthException error;
   private int handles;
-  private final TreeMap<Long, Extent> map = new TreeMap<>();
-  private final Set<Long> mapWindows = new HashSet<>();
+  private final ExtentCache extents;
 
   OpenInode(Vfs vfs, long ino, long size, Caller caller) {
     this.vfs = vfs;
     this.ino = ino;
     this.size = size;
     this.caller = caller;
+    this.extents = new ExtentCache(vfs, ino, caller);
   }
 
   public long ino() {
@@ -213,7 +206,7 @@ public final class OpenInode {
           vfs.buffers().release(sealed.removeFirst());
         }
         committedCount += batch.size();
-        invalidateMap();
+        extents.invalidate();
         size = Math.max(size, attr.getSize());
         changed.signalAll();
       } finally {
@@ -322,7 +315,7 @@ public final class OpenInode {
     lock.lock();
     try {
       size = newSize;
-      invalidateMap();
+      extents.invalidate();
     } finally {
       lock.unlock();
     }
@@ -344,7 +337,7 @@ public final class OpenInode {
       int n;
       lock.lock();
       try {
-        gen = generation;
+        gen = extents.generation();
         n = (int) Math.min(len, size - off);
       } finally {
         lock.unlock();
@@ -356,7 +349,7 @@ public final class OpenInode {
       readCommitted(off, dst, dstOff, n, sequential, gen);
       lock.lock();
       try {
-        if (gen != generation) {
+        if (gen != extents.generation()) {
           continue; // a commit moved bytes under us: read again
         }
         for (PendingBlock b : sealed) {
@@ -374,9 +367,8 @@ public final class OpenInode {
 
   private void readCommitted(long off, byte[] dst, int dstOff, int n, boolean sequential, long gen)
       throws HearthException {
-    List<Extent> extents = extents(off, n, gen);
     List<CompletableFuture<Void>> parts = new ArrayList<>();
-    for (Extent e : extents) {
+    for (Extent e : extents.extents(off, n, gen)) {
       long s = Math.max(off, e.getFileOff());
       long end = Math.min(off + n, e.getFileOff() + e.getLen());
       if (s >= end) {
@@ -411,7 +403,7 @@ public final class OpenInode {
       return;
     }
     try {
-      for (Extent e : extents(from, (int) (until - from), gen)) {
+      for (Extent e : extents.extents(from, (int) (until - from), gen)) {
         long s = Math.max(from, e.getFileOff());
         long end = Math.min(until, e.getFileOff() + e.getLen());
         for (long p = s; p < end; p = nextChunk(e, p)) {
@@ -427,83 +419,6 @@ public final class OpenInode {
     int blockOff = e.getBlockOff() + (int) (fileOff - e.getFileOff());
     int next = (blockOff / ChunkCache.CHUNK_BYTES + 1) * ChunkCache.CHUNK_BYTES;
     return fileOff + (next - blockOff);
-  }
-
-  /** The committed extents overlapping [off, off + n), from the cached map or the meta group. */
-  private List<Extent> extents(long off, int n, long gen) throws HearthException {
-    long first = off / MAP_WINDOW_BYTES;
-    long last = (off + n - 1) / MAP_WINDOW_BYTES;
-    for (long w = first; w <= last; w++) {
-      boolean have;
-      lock.lock();
-      try {
-        have = mapWindows.contains(w);
-      } finally {
-        lock.unlock();
-      }
-      if (!have) {
-        fetchWindow(w, gen);
-      }
-    }
-    lock.lock();
-    try {
-      List<Extent> out = new ArrayList<>();
-      Map.Entry<Long, Extent> floor = map.floorEntry(off);
-      long from = floor != null ? floor.getKey() : off;
-      for (Extent e : map.subMap(from, true, off + n, false).values()) {
-        if (e.getFileOff() + e.getLen() > off) {
-          out.add(e);
-        }
-      }
-      return out;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void fetchWindow(long w, long gen) throws HearthException {
-    long start = w * MAP_WINDOW_BYTES;
-    long end = start + MAP_WINDOW_BYTES;
-    List<Extent> got = new ArrayList<>();
-    long from = start;
-    while (from < end) {
-      ReadMapReply r =
-          vfs.metaRead(
-                  MetaRequest.newBuilder()
-                      .setCaller(caller)
-                      .setReadMap(
-                          ReadMapReq.newBuilder()
-                              .setLoc(loc())
-                              .setOff(from)
-                              .setLen(end - from)
-                              .setMaxExtents(Limits.READ_MAP_EXTENTS_MAX))
-                      .build())
-              .getReadMap();
-      got.addAll(r.getExtentsList());
-      if (!r.getMore() || r.getExtentsCount() == 0) {
-        break;
-      }
-      Extent lastExtent = r.getExtents(r.getExtentsCount() - 1);
-      from = lastExtent.getFileOff() + lastExtent.getLen();
-    }
-    lock.lock();
-    try {
-      if (gen == generation) {
-        for (Extent e : got) {
-          map.put(e.getFileOff(), e);
-        }
-        mapWindows.add(w);
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Caller holds the lock: the namespace changed under the cached map. */
-  private void invalidateMap() {
-    generation++;
-    map.clear();
-    mapWindows.clear();
   }
 
   private Loc loc() {
