@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A data replica that was down while the group snapshotted and purged its log catches up by
  * installing the snapshot (the manifest of block ids) and repairing every block it lacks from the
- * others: afterwards all replicas hold the same blocks, none awaits repair, and every file reads
- * back exactly.
+ * others: afterwards all replicas hold the same blocks, none lacks one another has, and every file
+ * reads back exactly.
  */
 class DataCatchUpTest {
   private static final int FILES = 1200;

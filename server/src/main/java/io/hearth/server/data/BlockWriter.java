@@ -8,6 +8,7 @@ import io.hearth.protocol.data.PutBlock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -66,7 +67,15 @@ final class BlockWriter implements StateMachine.DataChannel {
     stage.position(BlockFile.HEADER_BYTES);
   }
 
+  /**
+   * Creates the file with O_DIRECT, or returns null when the file system refuses it. A file that
+   * already exists is never touched: it belongs to a stream that was received before (a header sent
+   * again after a reconnect), whose bytes a commit may be about to rename into place.
+   */
   private static FileChannel openDirect(Path file) throws IOException {
+    if (Files.exists(file)) {
+      throw new FileAlreadyExistsException(file.toString(), null, "stream received before");
+    }
     try {
       return FileChannel.open(
           file,
@@ -76,8 +85,10 @@ final class BlockWriter implements StateMachine.DataChannel {
           ExtendedOpenOption.DIRECT);
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
       return null;
+    } catch (FileAlreadyExistsException e) {
+      throw e;
     } catch (IOException e) {
-      Files.deleteIfExists(file); // created, then refused O_DIRECT (EINVAL on tmpfs)
+      Files.deleteIfExists(file); // created, then refused O_DIRECT (EINVAL on tmpfs): ours
       return null;
     }
   }
