@@ -9,6 +9,7 @@ import io.hearth.protocol.data.DataReply;
 import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.PutBlock;
 import io.hearth.protocol.data.ReadBlock;
+import io.hearth.server.LifecycleStateMachine;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.File;
@@ -18,7 +19,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,12 +36,10 @@ import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,14 +64,13 @@ import org.slf4j.LoggerFactory;
  * stream executor, applyTransaction and takeSnapshot on the single apply thread. A disk error in
  * apply stops the process (the replica could not keep what the group committed).
  */
-public final class DataStateMachine extends BaseStateMachine {
+public final class DataStateMachine extends LifecycleStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(DataStateMachine.class);
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final Path blocksDir;
   private final long reserveBytes;
   private final long tmpMaxAgeMs;
-  private final Clock clock;
   private final Consumer<Throwable> fatal;
   private volatile BlockStore store;
   private volatile Repairer repairer;
@@ -86,10 +83,10 @@ public final class DataStateMachine extends BaseStateMachine {
    */
   public DataStateMachine(
       Path blocksDir, long reserveBytes, long tmpMaxAgeMs, Clock clock, Consumer<Throwable> fatal) {
+    super(clock);
     this.blocksDir = blocksDir;
     this.reserveBytes = reserveBytes;
     this.tmpMaxAgeMs = tmpMaxAgeMs;
-    this.clock = clock;
     this.fatal = fatal;
   }
 
@@ -106,11 +103,7 @@ public final class DataStateMachine extends BaseStateMachine {
     }
     repairer = new Repairer(server, groupId, store, clock);
     repairer.start();
-    LifeCycle lc = getLifeCycle();
-    if (lc.getCurrentState() == LifeCycle.State.NEW) {
-      lc.transition(LifeCycle.State.STARTING);
-      lc.transition(LifeCycle.State.RUNNING);
-    }
+    started();
     LOG.info("{}: blocks in {}, snapshot {}", getId(), blocksDir, snap);
   }
 
@@ -346,11 +339,6 @@ public final class DataStateMachine extends BaseStateMachine {
     return Message.valueOf(ByteString.copyFrom(reply.toByteArray()));
   }
 
-  private long nowNs() {
-    Instant now = clock.instant();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
-
   // --- snapshots ---
 
   /** Fsyncs the block directories, then writes the manifest of block ids as the snapshot. */
@@ -384,15 +372,6 @@ public final class DataStateMachine extends BaseStateMachine {
     return last.getIndex();
   }
 
-  @Override
-  public void pause() {
-    LifeCycle lc = getLifeCycle();
-    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
-      lc.transition(LifeCycle.State.PAUSING);
-      lc.transition(LifeCycle.State.PAUSED);
-    }
-  }
-
   /** After a snapshot install: make the local blocks match its manifest. */
   @Override
   public void reinitialize() throws IOException {
@@ -411,11 +390,7 @@ public final class DataStateMachine extends BaseStateMachine {
       setLastAppliedTermIndex(snap.getTermIndex());
       LOG.info("{}: reconciled with snapshot {}: {} blocks to repair", getId(), snap, want.size());
     }
-    LifeCycle lc = getLifeCycle();
-    if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
-      lc.transition(LifeCycle.State.STARTING);
-      lc.transition(LifeCycle.State.RUNNING);
-    }
+    resumed();
   }
 
   private static Set<Long> readManifest(Path f) throws IOException {

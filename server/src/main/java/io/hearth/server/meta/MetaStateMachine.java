@@ -8,6 +8,7 @@ import io.hearth.protocol.meta.DigestReply;
 import io.hearth.protocol.meta.MetaEntry;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.server.LifecycleStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.OpContext;
 import io.hearth.server.meta.store.MetaStore;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -31,9 +31,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,12 +56,11 @@ import org.slf4j.LoggerFactory;
  * <p>States follow Ratis's LifeCycle: NEW -> STARTING -> RUNNING; pause() goes RUNNING -> PAUSING
  * -> PAUSED while a snapshot is installed, reinitialize() goes back through STARTING to RUNNING.
  */
-public final class MetaStateMachine extends BaseStateMachine {
+public final class MetaStateMachine extends LifecycleStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
 
   private final CheckpointStorage storage = new CheckpointStorage();
   private final ReadWriteLock storeLock = new ReentrantReadWriteLock();
-  private final Clock clock;
   private final MetaOps ops;
   private final Consumer<Throwable> fatal;
   private volatile MetaStore store;
@@ -74,7 +71,7 @@ public final class MetaStateMachine extends BaseStateMachine {
    * @param fatal called with the cause when a broken invariant must stop the process
    */
   public MetaStateMachine(Clock clock, MetaOps ops, Consumer<Throwable> fatal) {
-    this.clock = clock;
+    super(clock);
     this.ops = ops;
     this.fatal = fatal;
   }
@@ -86,11 +83,7 @@ public final class MetaStateMachine extends BaseStateMachine {
     storage.init(raftStorage);
     openStore();
     checkpointIfStoreAhead();
-    LifeCycle lc = getLifeCycle();
-    if (lc.getCurrentState() == LifeCycle.State.NEW) {
-      lc.transition(LifeCycle.State.STARTING);
-      lc.transition(LifeCycle.State.RUNNING);
-    }
+    started();
   }
 
   /**
@@ -138,15 +131,6 @@ public final class MetaStateMachine extends BaseStateMachine {
     return storage.getLatestSnapshot();
   }
 
-  @Override
-  public void pause() {
-    LifeCycle lc = getLifeCycle();
-    if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
-      lc.transition(LifeCycle.State.PAUSING);
-      lc.transition(LifeCycle.State.PAUSED);
-    }
-  }
-
   /** Called after a snapshot was installed from the leader: the live db becomes that snapshot. */
   @Override
   public void reinitialize() throws IOException {
@@ -161,11 +145,7 @@ public final class MetaStateMachine extends BaseStateMachine {
     } finally {
       storeLock.writeLock().unlock();
     }
-    LifeCycle lc = getLifeCycle();
-    if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
-      lc.transition(LifeCycle.State.STARTING);
-      lc.transition(LifeCycle.State.RUNNING);
-    }
+    resumed();
   }
 
   @Override
@@ -209,11 +189,6 @@ public final class MetaStateMachine extends BaseStateMachine {
     if (ops.isReadOnly(req)) {
       throw new HearthException(Errno.EINVAL, req.getOpCase() + " is a read, sent as a write");
     }
-  }
-
-  private long nowNs() {
-    Instant now = clock.instant();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   private static MetaRequest parse(ByteString content) throws HearthException {
