@@ -22,12 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -241,21 +238,11 @@ public final class BlockGc implements AutoCloseable {
   }
 
   private static RaftClient newClient(RaftGroup group) {
-    RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(p)
-        .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                3, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
-        .build();
-  }
-
-  /** The group id of data group {@code n}, for tests. */
-  public RaftGroupId dataGroupId(int n) {
-    return layout.groups().get(n).raftGroup().getGroupId();
+    return ServerClients.of(
+        group,
+        RPC_TIMEOUT_MS,
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            3, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)));
   }
 
   @Override
@@ -265,18 +252,10 @@ public final class BlockGc implements AutoCloseable {
       thread.interrupt();
     }
     for (RaftClient c : dataClients.values()) {
-      closeQuietly(c);
+      ServerClients.closeQuietly(c);
     }
     if (metaClient != null) {
-      closeQuietly(metaClient);
-    }
-  }
-
-  private static void closeQuietly(RaftClient c) {
-    try {
-      c.close();
-    } catch (IOException ignored) {
-      // closing anyway
+      ServerClients.closeQuietly(metaClient);
     }
   }
 }

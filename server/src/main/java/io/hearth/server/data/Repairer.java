@@ -11,8 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -21,7 +19,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +95,7 @@ final class Repairer implements AutoCloseable {
     }
     DataRequest req =
         DataRequest.newBuilder().setRead(ReadBlock.newBuilder().setId(id).setRaw(true)).build();
-    try (RaftClient client = client(group)) {
+    try (RaftClient client = ServerClients.of(group, PEER_TIMEOUT_MS, RetryPolicies.noRetry())) {
       for (RaftPeer peer : group.getPeers()) {
         if (peer.getId().equals(server.getId())) {
           continue;
@@ -127,17 +124,6 @@ final class Repairer implements AutoCloseable {
       LOG.debug("{}: closing repair client: {}", groupId, e.toString());
     }
     return false;
-  }
-
-  private static RaftClient client(RaftGroup group) {
-    RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(PEER_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(p)
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build();
   }
 
   @Override
