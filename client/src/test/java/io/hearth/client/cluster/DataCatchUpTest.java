@@ -3,6 +3,7 @@ package io.hearth.client.cluster;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hearth.client.FileBytes;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import java.nio.ByteBuffer;
@@ -64,10 +65,9 @@ class DataCatchUpTest {
                 victim + " caught up without installing a data snapshot");
           }
           try (HearthClient fresh = c.client()) {
-            assertArrayEquals(written.get(0), DataFailoverTest.readAll(fresh, "/before"));
+            assertArrayEquals(written.get(0), FileBytes.read(fresh, "/before"));
             for (int i = 1; i <= FILES; i++) {
-              assertArrayEquals(
-                  written.get(i), DataFailoverTest.readAll(fresh, "/f" + i), "/f" + i);
+              assertArrayEquals(written.get(i), FileBytes.read(fresh, "/f" + i), "/f" + i);
             }
           }
         });

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hearth.client.FileBytes;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.protocol.Groups;
@@ -89,7 +90,7 @@ class DataFailoverTest {
           try (HearthClient fresh = c.client()) {
             for (Written f : ok) {
               assertArrayEquals(
-                  sha(content(f.seed(), f.mib())), sha(readAll(fresh, f.path())), f.path());
+                  sha(content(f.seed(), f.mib())), sha(FileBytes.read(fresh, f.path())), f.path());
             }
             awaitRepaired(c, fresh);
           }
@@ -136,17 +137,6 @@ class DataFailoverTest {
     byte[] b = new byte[mib << 20];
     new Random(seed).nextBytes(b);
     return b;
-  }
-
-  static byte[] readAll(HearthClient h, String path) throws Exception {
-    try (HearthFile f = h.open(path, HearthFile.O_RDONLY)) {
-      byte[] out = new byte[(int) f.size()];
-      ByteBuffer b = ByteBuffer.wrap(out);
-      while (b.hasRemaining() && f.read(b) > 0) {
-        // keep reading
-      }
-      return out;
-    }
   }
 
   static byte[] sha(byte[] b) throws Exception {

@@ -3,6 +3,7 @@ package io.hearth.client.files;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hearth.client.FileBytes;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
@@ -72,7 +73,7 @@ class BlockGcTest {
       assertTrue(now >= liveBytes, "GC removed live data: " + now + " < " + liveBytes);
       try (HearthClient fresh = HearthClient.connect(c.spec())) {
         for (var e : live.entrySet()) {
-          assertArrayEquals(e.getValue(), read(fresh, e.getKey()), e.getKey());
+          assertArrayEquals(e.getValue(), FileBytes.read(fresh, e.getKey()), e.getKey());
         }
       }
     }
@@ -86,17 +87,6 @@ class BlockGcTest {
       f.write(ByteBuffer.wrap(b));
     }
     return b;
-  }
-
-  private static byte[] read(HearthClient h, String path) throws Exception {
-    try (HearthFile f = h.open(path, HearthFile.O_RDONLY)) {
-      byte[] out = new byte[(int) f.size()];
-      ByteBuffer b = ByteBuffer.wrap(out);
-      while (b.hasRemaining() && f.read(b) > 0) {
-        // keep reading
-      }
-      return out;
-    }
   }
 
   /** The most block bytes any replica keeps (headers included). */

@@ -3,6 +3,7 @@ package io.hearth.client.files;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.hearth.client.FileBytes;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
@@ -128,14 +129,8 @@ class FileModelTest {
   }
 
   private static void checkWhole(HearthClient client, int i, Model m, int step) throws Exception {
-    try (HearthFile r = client.open(path(i), HearthFile.O_RDONLY)) {
-      assertEquals(m.data.length, r.size(), "step " + step + ": size seen by another client");
-      byte[] got = new byte[m.data.length];
-      ByteBuffer buf = ByteBuffer.wrap(got);
-      while (buf.hasRemaining() && r.read(buf) > 0) {
-        // sequential reads, through readahead
-      }
-      assertArrayEquals(m.data, got, "step " + step + ": content seen by another client");
-    }
+    byte[] got = FileBytes.read(client, path(i));
+    assertEquals(m.data.length, got.length, "step " + step + ": size seen by another client");
+    assertArrayEquals(m.data, got, "step " + step + ": content seen by another client");
   }
 }

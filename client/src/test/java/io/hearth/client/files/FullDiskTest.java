@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hearth.client.FileBytes;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
@@ -64,26 +65,15 @@ class FullDiskTest {
       assertEquals(Errno.ENOSPC, enospc.errno(), enospc.getMessage());
       System.out.println("FullDiskTest: " + closed.size() + " files closed, then " + enospc);
       for (int i = 0; i < closed.size(); i++) {
-        assertArrayEquals(closed.get(i), read(h, "/f" + i), "/f" + i);
+        assertArrayEquals(closed.get(i), FileBytes.read(h, "/f" + i), "/f" + i);
       }
-      byte[] got = read(h, "/f" + closed.size());
+      byte[] got = FileBytes.read(h, "/f" + closed.size());
       assertArrayEquals(Arrays.copyOf(partial, got.length), got, "the failed file holds a prefix");
       h.mkdir("/still-works", 0755);
       assertTrue(h.vfs().blocks().nodeStats().containsKey("n3"), "the full node still answers");
     } finally {
       run("umount", "-l", mnt.toString());
       Files.deleteIfExists(mnt);
-    }
-  }
-
-  private static byte[] read(HearthClient h, String path) throws Exception {
-    try (HearthFile f = h.open(path, HearthFile.O_RDONLY)) {
-      byte[] out = new byte[(int) f.size()];
-      ByteBuffer b = ByteBuffer.wrap(out);
-      while (b.hasRemaining() && f.read(b) > 0) {
-        // keep reading
-      }
-      return out;
     }
   }
 
