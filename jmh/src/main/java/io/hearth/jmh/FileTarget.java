@@ -11,23 +11,64 @@ interface FileTarget extends AutoCloseable {
 
   /** An open file: what a file descriptor offers. */
   interface Handle extends AutoCloseable {
-    /** Reads at the position until {@code dst} is full or the file ends; -1 at the end. */
-    int read(ByteBuffer dst) throws IOException;
+    /** One read at the position: the count, or -1 at the end. */
+    int readSome(ByteBuffer dst) throws IOException;
 
-    /** pread(2) until {@code dst} is full or the file ends; -1 at or past the end. */
-    int pread(ByteBuffer dst, long off) throws IOException;
+    /** One pread(2): the count, or -1 at or past the end. */
+    int preadSome(ByteBuffer dst, long off) throws IOException;
 
-    /** Writes all of {@code src} at the position. */
-    void write(ByteBuffer src) throws IOException;
+    /** One write at the position: the count written. */
+    int writeSome(ByteBuffer src) throws IOException;
 
-    /** pwrite(2) of all of {@code src}. */
-    void pwrite(ByteBuffer src, long off) throws IOException;
+    /** One pwrite(2): the count written. */
+    int pwriteSome(ByteBuffer src, long off) throws IOException;
 
     /** fsync(2). */
     void fsync() throws IOException;
 
     @Override
     void close() throws IOException;
+
+    /** Reads at the position until {@code dst} is full or the file ends; -1 at the end. */
+    default int read(ByteBuffer dst) throws IOException {
+      int total = 0;
+      while (dst.hasRemaining()) {
+        int n = readSome(dst);
+        if (n < 0) {
+          break;
+        }
+        total += n;
+      }
+      return total == 0 && dst.hasRemaining() ? -1 : total;
+    }
+
+    /** pread(2) until {@code dst} is full or the file ends; -1 at or past the end. */
+    default int pread(ByteBuffer dst, long off) throws IOException {
+      int total = 0;
+      while (dst.hasRemaining()) {
+        int n = preadSome(dst, off + total);
+        if (n < 0) {
+          break;
+        }
+        total += n;
+      }
+      return total == 0 && dst.hasRemaining() ? -1 : total;
+    }
+
+    /** Writes all of {@code src} at the position. */
+    default void write(ByteBuffer src) throws IOException {
+      while (src.hasRemaining()) {
+        writeSome(src);
+      }
+    }
+
+    /** pwrite(2) of all of {@code src}. */
+    default void pwrite(ByteBuffer src, long off) throws IOException {
+      long at = off;
+      while (src.hasRemaining()) {
+        at += pwriteSome(src, at);
+      }
+    }
   }
 
   /** open(O_WRONLY | O_CREAT | O_TRUNC, 0644). */

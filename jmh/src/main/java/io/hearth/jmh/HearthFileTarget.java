@@ -110,44 +110,23 @@ final class HearthFileTarget implements FileTarget {
     }
 
     @Override
-    public int read(ByteBuffer dst) throws IOException {
-      int total = 0;
-      while (dst.hasRemaining()) {
-        int n = f.read(dst);
-        if (n < 0) {
-          break;
-        }
-        total += n;
-      }
-      return total == 0 && dst.hasRemaining() ? -1 : total;
+    public int readSome(ByteBuffer dst) throws IOException {
+      return f.read(dst);
     }
 
     @Override
-    public int pread(ByteBuffer dst, long off) throws IOException {
-      int total = 0;
-      while (dst.hasRemaining()) {
-        int n = f.pread(dst, off + total);
-        if (n < 0) {
-          break;
-        }
-        total += n;
-      }
-      return total == 0 && dst.hasRemaining() ? -1 : total;
+    public int preadSome(ByteBuffer dst, long off) throws IOException {
+      return f.pread(dst, off);
     }
 
     @Override
-    public void write(ByteBuffer src) throws IOException {
-      while (src.hasRemaining()) {
-        f.write(src);
-      }
+    public int writeSome(ByteBuffer src) throws IOException {
+      return f.write(src);
     }
 
     @Override
-    public void pwrite(ByteBuffer src, long off) throws IOException {
-      long at = off;
-      while (src.hasRemaining()) {
-        at += f.pwrite(src, at);
-      }
+    public int pwriteSome(ByteBuffer src, long off) throws IOException {
+      return f.pwrite(src, off);
     }
 
     @Override

@@ -80,44 +80,23 @@ final class LocalFileTarget implements FileTarget {
     }
 
     @Override
-    public int read(ByteBuffer dst) throws IOException {
-      int total = 0;
-      while (dst.hasRemaining()) {
-        int n = ch.read(dst);
-        if (n < 0) {
-          break;
-        }
-        total += n;
-      }
-      return total == 0 && dst.hasRemaining() ? -1 : total;
+    public int readSome(ByteBuffer dst) throws IOException {
+      return ch.read(dst);
     }
 
     @Override
-    public int pread(ByteBuffer dst, long off) throws IOException {
-      int total = 0;
-      while (dst.hasRemaining()) {
-        int n = ch.read(dst, off + total);
-        if (n < 0) {
-          break;
-        }
-        total += n;
-      }
-      return total == 0 && dst.hasRemaining() ? -1 : total;
+    public int preadSome(ByteBuffer dst, long off) throws IOException {
+      return ch.read(dst, off);
     }
 
     @Override
-    public void write(ByteBuffer src) throws IOException {
-      while (src.hasRemaining()) {
-        ch.write(src);
-      }
+    public int writeSome(ByteBuffer src) throws IOException {
+      return ch.write(src);
     }
 
     @Override
-    public void pwrite(ByteBuffer src, long off) throws IOException {
-      long at = off;
-      while (src.hasRemaining()) {
-        at += ch.write(src, at);
-      }
+    public int pwriteSome(ByteBuffer src, long off) throws IOException {
+      return ch.write(src, off);
     }
 
     @Override
