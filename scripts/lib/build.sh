@@ -5,7 +5,9 @@
 hearth_built() {
   compgen -G "$ROOT/server/target/hearth-server-*.jar" >/dev/null &&
     compgen -G "$ROOT/client/target/hearth-client-*.jar" >/dev/null &&
-    [ -d "$ROOT/server/target/lib" ] && [ -d "$ROOT/client/target/lib" ]
+    compgen -G "$ROOT/fuse-bridge/target/hearth-fuse-bridge-*.jar" >/dev/null &&
+    [ -d "$ROOT/server/target/lib" ] && [ -d "$ROOT/client/target/lib" ] &&
+    [ -d "$ROOT/fuse-bridge/target/lib" ]
 }
 
 hearth_ensure_built() {

@@ -491,13 +491,23 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public Stat chmod(String path, int mode) throws HearthException {
+    return chmod(path, mode, true);
+  }
+
+  /** chmod(2), or with {@code follow} false the inode the path names itself (a symlink too). */
+  public Stat chmod(String path, int mode, boolean follow) throws HearthException {
     return setattr(
-        path, SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK).setFollow(true));
+        path, SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK).setFollow(follow));
   }
 
   /** chown(2); -1 leaves that id unchanged. */
   public Stat chown(String path, int uid, int gid) throws HearthException {
-    SetattrReq.Builder b = SetattrReq.newBuilder().setFollow(true);
+    return chown(path, uid, gid, true);
+  }
+
+  /** chown(2), or lchown(2) with {@code follow} false; -1 leaves that id unchanged. */
+  public Stat chown(String path, int uid, int gid, boolean follow) throws HearthException {
+    SetattrReq.Builder b = SetattrReq.newBuilder().setFollow(follow);
     if (uid != -1) {
       b.setUid(uid);
     }
@@ -509,9 +519,15 @@ public final class HearthClient implements AutoCloseable {
 
   /** utimensat(2); each time in ns since the epoch, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}. */
   public Stat utimens(String path, long atimeNs, long mtimeNs) throws HearthException {
+    return utimens(path, atimeNs, mtimeNs, true);
+  }
+
+  /** utimensat(2), with AT_SYMLINK_NOFOLLOW when {@code follow} is false. */
+  public Stat utimens(String path, long atimeNs, long mtimeNs, boolean follow)
+      throws HearthException {
     return setattr(
         path,
-        SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs)).setFollow(true));
+        SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs)).setFollow(follow));
   }
 
   public Stat truncate(String path, long size) throws HearthException {

@@ -1,0 +1,128 @@
+package io.hearth.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code hearth mount} running as its own process (a "node" of the cluster's users), for tests.
+ * Starts the real MountMain on this JVM's class path, waits until the kernel serves the mount, and
+ * on {@link #close} unmounts and ends it whatever state it is in, so a failing test leaves no mount
+ * and no process behind (a JVM shutdown hook covers tests that never reach close).
+ */
+public final class BridgeProcess implements AutoCloseable {
+  static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+  private static final Set<BridgeProcess> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(BridgeProcess::close)));
+  }
+
+  private final Path mountpoint;
+  private final Path log;
+  private final Process process;
+
+  private BridgeProcess(Path mountpoint, Path log, Process process) {
+    this.mountpoint = mountpoint;
+    this.log = log;
+    this.process = process;
+  }
+
+  /** Mounts {@code cluster} at {@code mountpoint} (created if missing) with {@code -o options}. */
+  public static BridgeProcess mount(String cluster, Path mountpoint, String options)
+      throws IOException, InterruptedException {
+    Files.createDirectories(mountpoint);
+    Path log = mountpoint.resolveSibling(mountpoint.getFileName() + ".bridge.log");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-Xmx1g");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(MountMain.class.getName());
+    cmd.add("--cluster");
+    cmd.add(cluster);
+    if (options != null && !options.isEmpty()) {
+      cmd.add("-o");
+      cmd.add(options);
+    }
+    cmd.add(mountpoint.toString());
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    BridgeProcess b = new BridgeProcess(mountpoint, log, p);
+    LIVE.add(b);
+    long deadline = System.nanoTime() + MOUNT_TIMEOUT.toNanos();
+    while (!MountTable.isHearthMount(mountpoint)) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        b.close();
+        throw new IOException("mount of " + mountpoint + " failed; bridge log:\n" + b.logTail(40));
+      }
+      Thread.sleep(50);
+    }
+    return b;
+  }
+
+  public Path mountpoint() {
+    return mountpoint;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** Waits for the bridge to exit by itself; true if it did within the timeout. */
+  public boolean waitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  /** Unmounts (lazily, even if busy) and stops the process; safe to call in any state. */
+  @Override
+  public void close() {
+    LIVE.remove(this);
+    try {
+      if (MountTable.fstypeAt(mountpoint) != null) {
+        new ProcessBuilder("fusermount3", "-u", "-z", mountpoint.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start()
+            .waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (IOException e) {
+      process.destroyForcibly();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
