@@ -5,10 +5,12 @@ import io.hearth.client.data.BlockClient;
 import io.hearth.client.meta.MetaClient;
 import io.hearth.client.vfs.OpenInode;
 import io.hearth.client.vfs.Vfs;
+import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Names;
 import io.hearth.protocol.WireFlags;
+import io.hearth.protocol.XattrNamespaces;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.GetxattrReq;
@@ -343,6 +345,10 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public CompletableFuture<byte[]> getxattrAsync(String path, String name) {
+    if (!XattrNamespaces.kept(name)) {
+      return CompletableFuture.failedFuture(
+          new HearthException(Errno.EOPNOTSUPP, "xattr namespace not supported: " + name));
+    }
     return withLoc(
         path,
         loc ->

@@ -87,6 +87,16 @@ final class HearthFs implements FuseOperations {
 
   /** Runs one operation; any failure becomes -errno, never an exception into libfuse. */
   private static int call(String op, String path, Call c) {
+    if (LOG.isDebugEnabled()) {
+      long t0 = System.nanoTime();
+      int r = run(op, path, c);
+      LOG.debug("{} {} -> {} in {} us", op, path, r, (System.nanoTime() - t0) / 1000);
+      return r;
+    }
+    return run(op, path, c);
+  }
+
+  private static int run(String op, String path, Call c) {
     try {
       return c.run();
     } catch (HearthException e) {

@@ -5,6 +5,7 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
+import io.hearth.protocol.XattrNamespaces;
 import io.hearth.protocol.meta.Loc;
 import io.hearth.server.meta.store.InodeRecord;
 import io.hearth.server.meta.store.KeySchema;
@@ -24,8 +25,10 @@ final class Xattrs {
     TRUSTED
   }
 
-  private static final byte[] USER_PREFIX = "user.".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] TRUSTED_PREFIX = "trusted.".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USER_PREFIX =
+      XattrNamespaces.USER.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TRUSTED_PREFIX =
+      XattrNamespaces.TRUSTED.getBytes(StandardCharsets.US_ASCII);
 
   private Xattrs() {}
 
