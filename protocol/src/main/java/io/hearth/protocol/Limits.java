@@ -46,6 +46,15 @@ public final class Limits {
   /** Largest read of one block in one request, in bytes. */
   public static final int BLOCK_READ_MAX_BYTES = 4 << 20;
 
+  /**
+   * Inline data (bytes kept in the namespace instead of a block) may lie only below this file
+   * offset, so a file holds at most this much of it; small files then cost one meta commit.
+   */
+  public static final int INLINE_FILE_MAX_BYTES = 64 << 10;
+
+  /** Most inline bytes one WriteReq may carry, over all its extents. */
+  public static final int INLINE_WRITE_MAX_BYTES = 64 << 10;
+
   /** Most extents one WriteReq may carry. */
   public static final int WRITE_EXTENTS_MAX = 1024;
 

@@ -28,10 +28,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * another reads at once (POSIX within a mount).
  *
  * <p><b>Writes</b> land in memory in {@link PendingBlock}s. A block that fills (4 MiB) is uploaded
- * at once; uploaded blocks are committed to the namespace in write order, as soon as they and every
- * block before them are uploaded. {@link #flush} (close, fsync) seals the partial block and waits
- * until everything written before it is committed: when it returns, those bytes are on a majority
- * of a data group's disks and the chunk map that names them is in the meta group's log.
+ * at once; a small one sealed by a flush whose bytes all lie in a file's first 64 KiB is committed
+ * inline, its bytes in the chunk-map commit itself (no upload); uploaded blocks are committed to
+ * the namespace in write order, as soon as they and every block before them are uploaded. {@link
+ * #flush} (close, fsync) seals the partial block and waits until everything written before it is
+ * committed: when it returns, those bytes are on a majority of a data group's disks and the chunk
+ * map that names them is in the meta group's log.
  *
  * <p><b>Reads</b> take committed bytes (through the cached chunk map and the block cache) and lay
  * the pending bytes over them. A commit between the two is detected by the {@link ExtentCache}
@@ -152,7 +154,11 @@ public final class OpenInode {
   private void sealAndUpload() {
     PendingBlock b = open;
     open = null;
-    b.seal(vfs.upload(b.bytes()));
+    if (b.fitsInline()) {
+      b.sealInline(); // a small file's bytes: one meta commit, no block
+    } else {
+      b.seal(vfs.upload(b.bytes()));
+    }
     sealed.addLast(b);
     sealedCount++;
     b.upload().whenComplete((r, e) -> vfs.executor().execute(this::commitReady));
@@ -220,26 +226,35 @@ public final class OpenInode {
     for (PendingBlock b : batch) {
       BlockRef ref = b.upload().join();
       for (PendingBlock.Piece p : b.pieces()) {
+        Extent.Builder e = Extent.newBuilder().setFileOff(p.fileOff()).setLen(p.len());
         extents.add(
-            Extent.newBuilder()
-                .setFileOff(p.fileOff())
-                .setLen(p.len())
-                .setBlock(ref)
-                .setBlockOff(p.blockOff())
-                .build());
+            b.isInline()
+                ? e.setInline(b.pieceBytes(p)).build()
+                : e.setBlock(ref).setBlockOff(p.blockOff()).build());
       }
     }
     Attr attr = null;
-    for (int i = 0; i < extents.size(); i += Limits.WRITE_EXTENTS_MAX) {
-      List<Extent> part =
-          extents.subList(i, Math.min(extents.size(), i + Limits.WRITE_EXTENTS_MAX));
+    int from = 0;
+    while (from < extents.size()) {
+      int to = from;
+      long inlineBytes = 0;
+      while (to < extents.size() && to - from < Limits.WRITE_EXTENTS_MAX) {
+        long more = extents.get(to).getInline().size();
+        if (to > from && inlineBytes + more > Limits.INLINE_WRITE_MAX_BYTES) {
+          break;
+        }
+        inlineBytes += more;
+        to++;
+      }
       MetaReply r =
           vfs.metaWrite(
               MetaRequest.newBuilder()
                   .setCaller(caller)
-                  .setWrite(WriteReq.newBuilder().setLoc(loc()).addAllExtents(part))
+                  .setWrite(
+                      WriteReq.newBuilder().setLoc(loc()).addAllExtents(extents.subList(from, to)))
                   .build());
       attr = r.getAttr();
+      from = to;
     }
     return attr;
   }
@@ -377,7 +392,9 @@ public final class OpenInode {
       int blockOff = e.getBlockOff() + (int) (s - e.getFileOff());
       int at = dstOff + (int) (s - off);
       int count = (int) (end - s);
-      if (sequential) {
+      if (!e.getInline().isEmpty()) {
+        e.getInline().copyTo(dst, (int) (s - e.getFileOff()), at, count);
+      } else if (sequential) {
         parts.add(vfs.readCached(e, blockOff, dst, at, count));
       } else {
         parts.add(vfs.readDirect(e.getBlock(), blockOff, dst, at, count));
@@ -404,6 +421,9 @@ public final class OpenInode {
     }
     try {
       for (Extent e : extents.extents(from, (int) (until - from), gen)) {
+        if (!e.hasBlock()) {
+          continue; // inline: already here
+        }
         long s = Math.max(from, e.getFileOff());
         long end = Math.min(until, e.getFileOff() + e.getLen());
         for (long p = s; p < end; p = nextChunk(e, p)) {

@@ -1,5 +1,6 @@
 package io.hearth.client.vfs;
 
+import com.google.protobuf.ByteString;
 import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.BlockRef;
 import java.nio.ByteBuffer;
@@ -29,6 +30,7 @@ final class PendingBlock {
   private int used;
   private final List<Piece> pieces = new ArrayList<>();
   private CompletableFuture<BlockRef> upload;
+  private boolean inline;
 
   PendingBlock(BlockBuffers pool, int firstWriteBytes) {
     this.pool = pool;
@@ -106,6 +108,29 @@ final class PendingBlock {
 
   void seal(CompletableFuture<BlockRef> upload) {
     this.upload = upload;
+  }
+
+  /**
+   * Whether the bytes may be committed inline, in the namespace, instead of as a block: few, and
+   * all below the inline limit of a file (see Limits.INLINE_FILE_MAX_BYTES).
+   */
+  boolean fitsInline() {
+    return used <= Limits.INLINE_WRITE_MAX_BYTES && maxEnd() <= Limits.INLINE_FILE_MAX_BYTES;
+  }
+
+  /** Seals the block to be committed inline: there is nothing to upload. */
+  void sealInline() {
+    inline = true;
+    upload = CompletableFuture.completedFuture(null);
+  }
+
+  boolean isInline() {
+    return inline;
+  }
+
+  /** A copy of one piece's bytes, for an inline extent. */
+  ByteString pieceBytes(Piece p) {
+    return ByteString.copyFrom(buf.slice(p.blockOff(), p.len()));
   }
 
   CompletableFuture<BlockRef> upload() {

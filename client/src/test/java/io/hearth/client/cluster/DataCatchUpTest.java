@@ -87,7 +87,9 @@ class DataCatchUpTest {
 
   private static void write(HearthClient h, String path, int seed, List<byte[]> out)
       throws Exception {
-    byte[] b = new byte[4096];
+    // past the inline limit, so each file is one block in the data group (not data in the
+    // namespace)
+    byte[] b = new byte[io.hearth.protocol.Limits.INLINE_FILE_MAX_BYTES + 4096];
     new java.util.Random(seed).nextBytes(b);
     try (HearthFile f = h.open(path, HearthFile.O_WRONLY | HearthFile.O_CREAT, 0644)) {
       f.write(ByteBuffer.wrap(b));

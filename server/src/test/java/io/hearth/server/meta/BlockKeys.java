@@ -25,7 +25,10 @@ record BlockKeys(
         refs.put(key(e.getKey()), ByteBuffer.wrap(e.getValue()).getLong());
       }
       for (Map.Entry<byte[], byte[]> e : all(txn, KeySchema.EXTENT)) {
-        extents.merge(ExtentRecord.decode(e.getKey(), e.getValue()).block(), 1L, Long::sum);
+        BlockKey b = ExtentRecord.decode(e.getKey(), e.getValue()).block();
+        if (b != null) { // inline extents refer to no block
+          extents.merge(b, 1L, Long::sum);
+        }
       }
       for (Map.Entry<byte[], byte[]> e : all(txn, KeySchema.GC_QUEUE)) {
         queued.add(key(e.getKey()));

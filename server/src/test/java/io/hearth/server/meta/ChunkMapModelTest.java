@@ -52,8 +52,7 @@ class ChunkMapModelTest {
 
     void write(Extent e) {
       for (int i = 0; i < e.getLen(); i++) {
-        data[(int) e.getFileOff() + i] =
-            content(e.getBlock().getGroup(), e.getBlock().getId(), e.getBlockOff() + i);
+        data[(int) e.getFileOff() + i] = byteOf(e, i);
       }
       size = Math.max(size, (int) e.getFileOff() + e.getLen());
     }
@@ -74,6 +73,13 @@ class ChunkMapModelTest {
     long z = group * 0x9E3779B97F4A7C15L + id * 0xBF58476D1CE4E5B9L + off * 0x94D049BB133111EBL;
     z = (z ^ (z >>> 31)) * 0x94D049BB133111EBL;
     return (byte) (z ^ (z >>> 29));
+  }
+
+  /** Byte {@code i} of an extent: its inline bytes, or its block's content. */
+  static byte byteOf(Extent e, int i) {
+    return e.getInline().isEmpty()
+        ? content(e.getBlock().getGroup(), e.getBlock().getId(), e.getBlockOff() + i)
+        : e.getInline().byteAt(i);
   }
 
   @Test
@@ -183,6 +189,21 @@ class ChunkMapModelTest {
     int n = 1 + (rnd.nextInt(3) == 0 ? rnd.nextInt(4) : 0);
     BlockKey b = null;
     for (int i = 0; i < n; i++) {
+      if (rnd.nextInt(4) == 0) { // a small file's data kept inline, mixed with block extents
+        int len = 1 + rnd.nextInt(LEN_MAX);
+        long id = blocks.nextId++; // a source of bytes only: no block is written
+        byte[] bytes = new byte[len];
+        for (int k = 0; k < len; k++) {
+          bytes[k] = content(0, id, k);
+        }
+        out.add(
+            Extent.newBuilder()
+                .setFileOff(rnd.nextInt(OFF_MAX))
+                .setLen(len)
+                .setInline(com.google.protobuf.ByteString.copyFrom(bytes))
+                .build());
+        continue;
+      }
       if (b == null || rnd.nextInt(3) != 0) {
         b = blocks.fresh(rnd);
       }
@@ -221,8 +242,7 @@ class ChunkMapModelTest {
       prevEnd = e.getFileOff() + e.getLen();
       assertTrue(prevEnd <= off + len, at + ": extent past the range " + e);
       for (int i = 0; i < e.getLen(); i++) {
-        out[(int) (e.getFileOff() - off) + i] =
-            content(e.getBlock().getGroup(), e.getBlock().getId(), e.getBlockOff() + i);
+        out[(int) (e.getFileOff() - off) + i] = byteOf(e, i);
       }
     }
     return out;

@@ -78,6 +78,55 @@ class ChunkMapSemanticsTest extends SemanticsBase {
     assertEquals(1, blocks().refsOf(G, 10));
   }
 
+  static Extent inline(long fileOff, String bytes) {
+    return Extent.newBuilder()
+        .setFileOff(fileOff)
+        .setLen(bytes.length())
+        .setInline(ByteString.copyFromUtf8(bytes))
+        .build();
+  }
+
+  @Test
+  void inlineDataIsCutAndSplitLikeBlocksAndHoldsNoBlock() throws Exception {
+    root.create("f", 0644);
+    assertEquals(10, root.write("f", inline(0, "0123456789")).getSize());
+    assertEquals(List.of(inline(0, "0123456789")), map("f"));
+    root.write("f", inline(3, "ab"));
+    assertEquals(List.of(inline(0, "012"), inline(3, "ab"), inline(5, "56789")), map("f"));
+    assertEquals(
+        List.of(inline(4, "b"), inline(5, "5")),
+        root.readMap("f", 4, 2).getExtentsList(),
+        "clipped");
+    root.write("f", ext(4, 2, 9, 0)); // a block over inline bytes
+    assertEquals(
+        List.of(inline(0, "012"), inline(3, "a"), got(4, 2, 9, 0), inline(6, "6789")), map("f"));
+    root.truncate("f", 8);
+    assertEquals(
+        List.of(inline(0, "012"), inline(3, "a"), got(4, 2, 9, 0), inline(6, "67")), map("f"));
+    root.write("f", inline(0, "xxxxxxxx")); // inline over a block drops its reference
+    assertEquals(List.of(inline(0, "xxxxxxxx")), map("f"));
+    BlockKeys b = blocks();
+    assertEquals(0, b.refsOf(G, 9));
+    assertTrue(b.isQueued(G, 9));
+    root.unlink("f");
+  }
+
+  @Test
+  void inlineDataIsRefusedPastItsLimits() throws Exception {
+    root.create("f", 0644);
+    int max = Limits.INLINE_FILE_MAX_BYTES;
+    root.write("f", inline(max - 2, "ab")); // ends exactly at the limit
+    assertErrno(Errno.EINVAL, () -> root.write("f", inline(max - 1, "ab")));
+    String half = "x".repeat(Limits.INLINE_WRITE_MAX_BYTES / 2);
+    assertErrno(
+        Errno.E2BIG, () -> root.write("f", inline(0, half), inline(0, half), inline(0, "y")));
+    assertErrno(
+        Errno.EINVAL,
+        () -> root.write("f", inline(0, "ab").toBuilder().setBlock(block(G, 1)).build()));
+    assertErrno(Errno.EINVAL, () -> root.write("f", inline(0, "ab").toBuilder().setLen(3).build()));
+    assertEquals(List.of(inline(max - 2, "ab")), map("f"), "nothing refused was written");
+  }
+
   @Test
   void overwritingTheMiddleSplitsAnExtent() throws Exception {
     root.create("f", 0644);

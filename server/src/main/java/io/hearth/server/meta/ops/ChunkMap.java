@@ -107,8 +107,9 @@ final class ChunkMap {
     }
   }
 
+  /** Counts a reference change; inline extents (no block) count nothing. */
   private void ref(BlockKey b, int delta) {
-    if (delta != 0) {
+    if (b != null && delta != 0) {
       deltas.merge(b, (long) delta, Long::sum);
     }
   }

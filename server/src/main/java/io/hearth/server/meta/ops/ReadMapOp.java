@@ -1,5 +1,6 @@
 package io.hearth.server.meta.ops;
 
+import com.google.protobuf.ByteString;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.BlockRef;
@@ -50,6 +51,13 @@ final class ReadMapOp implements MetaOp {
   }
 
   private static Extent toExtent(ExtentRecord e) {
+    if (e.isInline()) {
+      return Extent.newBuilder()
+          .setFileOff(e.fileOff())
+          .setLen(e.len())
+          .setInline(ByteString.copyFrom(e.inline()))
+          .build();
+    }
     return Extent.newBuilder()
         .setFileOff(e.fileOff())
         .setLen(e.len())

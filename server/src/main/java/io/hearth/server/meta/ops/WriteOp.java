@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * write: commits data already stored as blocks in data groups. The extents replace the file's bytes
+ * write: commits data already stored as blocks in data groups, or small data inline (the bytes in
+ * the extent, kept in the namespace; at most {@link Limits#INLINE_WRITE_MAX_BYTES} per write and
+ * only below {@link Limits#INLINE_FILE_MAX_BYTES} of a file). The extents replace the file's bytes
  * in their ranges, in list order (a later one wins where two overlap); the size grows to the end of
  * the last byte written and never shrinks; mtime and ctime become the entry's time. A write without
  * extents changes nothing, as write(2) of 0 bytes.
@@ -49,8 +51,13 @@ final class WriteOp implements MetaOp {
     }
     List<ExtentRecord> extents = new ArrayList<>(w.getExtentsCount());
     long end = node.size;
+    long inlineBytes = 0;
     for (Extent e : w.getExtentsList()) {
-      ExtentRecord r = check(ctx, e);
+      inlineBytes += e.getInline().size();
+      if (inlineBytes > Limits.INLINE_WRITE_MAX_BYTES) {
+        throw new HearthException(Errno.E2BIG, inlineBytes + "+ inline bytes in one write");
+      }
+      ExtentRecord r = e.getInline().isEmpty() ? check(ctx, e) : checkInline(e);
       extents.add(r);
       end = Math.max(end, r.end());
     }
@@ -92,6 +99,24 @@ final class WriteOp implements MetaOp {
       throw new HearthException(Errno.ESTALE, "block " + r.block() + " is queued for deletion");
     }
     return r;
+  }
+
+  /** An inline extent: bytes only, all of them below the inline limit of a file. */
+  private static ExtentRecord checkInline(Extent e) throws HearthException {
+    long fileOff = e.getFileOff();
+    int len = e.getInline().size();
+    if (e.hasBlock() || e.getBlockOff() != 0 || Integer.toUnsignedLong(e.getLen()) != len) {
+      throw new HearthException(
+          Errno.EINVAL, "inline extent at " + fileOff + " also names a block or another length");
+    }
+    if (fileOff < 0 || fileOff + len > Limits.INLINE_FILE_MAX_BYTES) {
+      throw new HearthException(
+          Errno.EINVAL,
+          "inline data at "
+              + Long.toUnsignedString(fileOff)
+              + " passes the inline limit of a file");
+    }
+    return ExtentRecord.inline(fileOff, e.getInline().toByteArray());
   }
 
   /** now - committed > window, without overflow for any values. */

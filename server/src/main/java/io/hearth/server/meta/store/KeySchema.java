@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * 'D' parent:u64 name          -> DentryValue         lookup of a name in a directory
  * 'E' parent:u64 cookie:u64    -> DirOrderValue       the same entries in readdir order (stable cookies)
  * 'X' ino:u64 name             -> value bytes         extended attributes
- * 'F' ino:u64 file_off:u64      -> ExtentRecord        file bytes [file_off, +len) live in a block
+ * 'F' ino:u64 file_off:u64      -> ExtentRecord        file bytes [file_off, +len): in a block, or inline
  * 'B' group:u32 id:u64         -> refs:u64            extents referring to a block (absent: none)
  * 'Q' group:u32 id:u64         -> empty               blocks no extent refers to, waiting for GC
  * 'M' "applied"                -> term:u64 index:u64  last applied log entry (written in every batch)
