@@ -131,7 +131,7 @@ public final class HearthFile implements AutoCloseable {
       throw new HearthException(Errno.EBADF, "file not open for reading");
     }
     int len = dst.remaining();
-    byte[] buf = dst.hasArray() ? dst.array() : new byte[len];
+    byte[] buf = dst.hasArray() ? dst.array() : scratch(len);
     int at = dst.hasArray() ? dst.arrayOffset() + dst.position() : 0;
     boolean sequential = off == lastReadEnd;
     int n = node.read(off, buf, at, len, sequential);
@@ -144,6 +144,24 @@ public final class HearthFile implements AutoCloseable {
       lastReadEnd = off + n;
     }
     return n;
+  }
+
+  /** Reads into a direct buffer (a FUSE request's) go through this per-thread array. */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
+  /** Larger reads into direct buffers get a one-off array rather than pin that much per thread. */
+  static final int SCRATCH_BYTES_MAX = 4 << 20;
+
+  private static byte[] scratch(int len) {
+    if (len > SCRATCH_BYTES_MAX) {
+      return new byte[len];
+    }
+    byte[] b = SCRATCH.get();
+    if (b.length < len) {
+      b = new byte[Math.max(len, 128 << 10)];
+      SCRATCH.set(b);
+    }
+    return b;
   }
 
   /** Writes at the position (or the end, with O_APPEND) and advances it. */
