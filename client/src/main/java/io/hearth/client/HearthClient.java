@@ -531,9 +531,30 @@ public final class HearthClient implements AutoCloseable {
   /** utimensat(2), with AT_SYMLINK_NOFOLLOW when {@code follow} is false. */
   public Stat utimens(String path, long atimeNs, long mtimeNs, boolean follow)
       throws HearthException {
+    if (mtimeNs != UTIME_OMIT) {
+      flushIfOpen(path, follow);
+    }
     return setattr(
         path,
         SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs)).setFollow(follow));
+  }
+
+  /**
+   * Commits what this client buffered for the file at {@code path}, if it has the file open: a
+   * commit sets mtime to its own time, so writes made before a utimens must land before it, or they
+   * would undo it when they are flushed at close (cp -a and tar x set times on the open file, then
+   * close it).
+   */
+  private void flushIfOpen(String path, boolean follow) throws HearthException {
+    Vfs v = files.ifStarted();
+    if (v == null || !v.anyOpen()) {
+      return;
+    }
+    Stat s = follow ? stat(path) : lstat(path);
+    OpenInode n = s.isRegular() ? v.find(s.ino()) : null;
+    if (n != null) {
+      n.flush();
+    }
   }
 
   public Stat truncate(String path, long size) throws HearthException {

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * client API ({@link HearthClient}, {@link HearthFile}) made with the calling process's
  * credentials, and its {@link HearthException} becomes -errno. No logic of its own beyond that
  * translation: permissions, ownership and setgid inheritance are the namespace's; buffering,
- * ordering and durability are the client VFS's.
+ * ordering and durability are the client VFS's. The one thing it adds is for the kernel's caches:
+ * open drops the path's cache (close-to-open), and a change to a hard-linked file drops the cache
+ * of its other names ({@link HardLinks}).
  *
  * <p>Threads: libfuse calls from its worker threads (up to 10 at once by default); every method is
  * thread-safe. A call blocks its worker until the cluster answers; the client retries through
@@ -65,6 +67,7 @@ final class HearthFs implements FuseOperations {
   private final Callers callers;
   private final MountOptions options;
   private final Handles handles = new Handles();
+  private final HardLinks hardLinks = new HardLinks();
   private final org.cryptomator.jfuse.api.Errno jfuseErrno;
 
   HearthFs(
@@ -160,24 +163,27 @@ final class HearthFs implements FuseOperations {
         path,
         () -> {
           HearthFile f = fi == null ? null : handles.find(fi.getFh());
-          NativeStructs.fill(stat, f != null ? f.stat() : caller().lstat(path));
+          Stat s = f != null ? f.stat() : caller().lstat(path);
+          hardLinks.saw(path, s);
+          NativeStructs.fill(stat, s);
           return 0;
         });
   }
 
   @Override
   public int chmod(String path, int mode, FileInfo fi) {
-    return call("chmod", path, () -> done(caller().chmod(path, mode, false)));
+    return call("chmod", path, () -> changed(path, caller().chmod(path, mode, false)));
   }
 
   @Override
   public int chown(String path, int uid, int gid, FileInfo fi) {
-    return call("chown", path, () -> done(caller().chown(path, uid, gid, false)));
+    return call("chown", path, () -> changed(path, caller().chown(path, uid, gid, false)));
   }
 
   @Override
   public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
-    return call("utimens", path, () -> done(caller().utimens(path, ns(atime), ns(mtime), false)));
+    return call(
+        "utimens", path, () -> changed(path, caller().utimens(path, ns(atime), ns(mtime), false)));
   }
 
   private static long ns(TimeSpec t) {
@@ -200,8 +206,11 @@ final class HearthFs implements FuseOperations {
           HearthFile f = fi == null ? null : handles.find(fi.getFh());
           if (f != null) {
             f.truncate(size);
+            dropOtherNames(f.ino(), path);
           } else {
+            long ino = hardLinks.inoAt(path);
             caller().truncate(path, size);
+            dropOtherNames(ino, path);
           }
           return 0;
         });
@@ -252,7 +261,10 @@ final class HearthFs implements FuseOperations {
         "unlink",
         path,
         () -> {
+          long ino = hardLinks.inoAt(path);
           caller().unlink(path);
+          hardLinks.moved(path, null);
+          dropOtherNames(ino, path); // their link count went down
           return 0;
         });
   }
@@ -276,7 +288,14 @@ final class HearthFs implements FuseOperations {
 
   @Override
   public int link(String existing, String newPath) {
-    return call("link", newPath, () -> done(caller().link(existing, newPath)));
+    return call(
+        "link",
+        newPath,
+        () -> {
+          Stat s = caller().link(existing, newPath);
+          hardLinks.saw(existing, s);
+          return changed(newPath, s); // the kernel has the new name's attributes from the reply
+        });
   }
 
   @Override
@@ -295,7 +314,13 @@ final class HearthFs implements FuseOperations {
           if ((flags & ~(LINUX_RENAME_NOREPLACE | LINUX_RENAME_EXCHANGE)) != 0) {
             throw new HearthException(Errno.EINVAL, "rename flags " + flags); // RENAME_WHITEOUT
           }
+          long replaced = hardLinks.inoAt(to);
           caller().rename(from, to, wire);
+          if ((wire & HearthClient.RENAME_EXCHANGE) == 0) {
+            hardLinks.moved(to, null);
+            dropOtherNames(replaced, to); // the replaced file lost a link
+            hardLinks.moved(from, to);
+          }
           return 0;
         });
   }
@@ -361,6 +386,9 @@ final class HearthFs implements FuseOperations {
             long after = cookie == COOKIE_DOTDOT ? 0 : cookie;
             DirPage page = c.readdir(path, after, READDIR_PAGE_ENTRIES, plus);
             for (DirEntry e : page.entries()) {
+              if (plus && e.stat() != null) {
+                hardLinks.saw(path.equals("/") ? "/" + e.name() : path + "/" + e.name(), e.stat());
+              }
               int full =
                   plus && e.stat() != null
                       ? filler.fill(
@@ -490,7 +518,7 @@ final class HearthFs implements FuseOperations {
         "flush",
         path,
         () -> {
-          handles.get(fi.getFh()).fsync();
+          flushed(path, fi);
           return 0;
         });
   }
@@ -501,9 +529,16 @@ final class HearthFs implements FuseOperations {
         "fsync",
         path,
         () -> {
-          handles.get(fi.getFh()).fsync();
+          flushed(path, fi);
           return 0;
         });
+  }
+
+  /** flush and fsync: the handle's writes are stored; the file's other names show them too. */
+  private void flushed(String path, FileInfo fi) throws HearthException {
+    HearthFile f = handles.get(fi.getFh());
+    f.fsync();
+    dropOtherNames(f.ino(), path); // libfuse passes no open flags to flush: read-only ones too
   }
 
   @Override
@@ -606,6 +641,26 @@ final class HearthFs implements FuseOperations {
 
   private static int done(Stat ignored) {
     return 0;
+  }
+
+  /** An inode changed through {@code path}: see {@link #dropOtherNames}. */
+  private int changed(String path, Stat s) {
+    hardLinks.saw(path, s);
+    dropOtherNames(s.ino(), path);
+    return 0;
+  }
+
+  /**
+   * Drops what the kernel cached for the other names of a hard-linked file changed through {@code
+   * path} (see {@link HardLinks}); nothing for a file with one name or for {@code ino} -1.
+   */
+  private void dropOtherNames(long ino, String path) {
+    if (ino < 0) {
+      return;
+    }
+    for (String other : hardLinks.othersOf(ino, path)) {
+      fuse.invalidate(other);
+    }
   }
 
   int openFiles() {

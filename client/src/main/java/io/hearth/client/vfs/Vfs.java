@@ -73,6 +73,13 @@ public final class Vfs implements AutoCloseable {
     }
   }
 
+  /** Whether any handle of this client is open. */
+  public boolean anyOpen() {
+    synchronized (open) {
+      return !open.isEmpty();
+    }
+  }
+
   /** The open inode, or null when no handle of this client has it open. */
   public OpenInode find(long ino) {
     synchronized (open) {

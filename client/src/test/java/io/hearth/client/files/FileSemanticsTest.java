@@ -130,6 +130,16 @@ class FileSemanticsTest {
   }
 
   @Test
+  void timesSetOnAnOpenFileSurviveItsClose() throws Exception {
+    long mtime = 1_600_000_000_123_456_789L;
+    try (HearthFile f = client.open("/touched", HearthFile.O_WRONLY | HearthFile.O_CREAT, 0644)) {
+      f.write(ByteBuffer.wrap(bytes("written before the utimens, flushed at close")));
+      client.utimens("/touched", HearthClient.UTIME_OMIT, mtime, false); // as cp -a and tar x do
+    }
+    assertEquals(mtime, client.stat("/touched").mtimeNs(), "the close must not move mtime");
+  }
+
+  @Test
   void manyFilesWrittenConcurrently() throws Exception {
     long seed = System.nanoTime();
     System.out.println("manyFilesWrittenConcurrently seed=" + seed);
