@@ -30,15 +30,25 @@ public final class HearthFile implements AutoCloseable {
   private final Vfs vfs;
   private final OpenInode node;
   private final int flags;
+  private final Stat atOpen;
   private long position;
   private long lastReadEnd; // a first read from offset 0 counts as sequential
   private volatile boolean closed;
 
-  HearthFile(HearthClient client, Vfs vfs, OpenInode node, int flags) {
+  HearthFile(HearthClient client, Vfs vfs, OpenInode node, int flags, Stat atOpen) {
     this.client = client;
     this.vfs = vfs;
     this.node = node;
     this.flags = flags;
+    this.atOpen = atOpen;
+  }
+
+  /**
+   * The attributes the namespace gave when this file was opened (or created), with no round trip;
+   * {@link #stat} asks again. With O_TRUNC the size may be the one before truncation.
+   */
+  public Stat statAtOpen() {
+    return atOpen;
   }
 
   /** open(2) on a path: see {@link HearthClient#open}. */
@@ -82,7 +92,7 @@ public final class HearthFile implements AutoCloseable {
       client.access(path, mask);
     }
     OpenInode node = vfs.acquire(st.ino(), st.size(), client.credentials().toCaller());
-    HearthFile f = new HearthFile(client, vfs, node, flags);
+    HearthFile f = new HearthFile(client, vfs, node, flags, st);
     if ((flags & O_TRUNC) != 0 && acc != O_RDONLY && !created) {
       try {
         f.truncate(0);

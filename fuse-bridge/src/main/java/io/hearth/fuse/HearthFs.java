@@ -90,6 +90,9 @@ final class HearthFs implements FuseOperations {
 
   /** Runs one operation; any failure becomes -errno, never an exception into libfuse. */
   private static int call(String op, String path, Call c) {
+    if (!op.equals("getattr")) {
+      ANSWERED.remove();
+    }
     if (LOG.isDebugEnabled()) {
       long t0 = System.nanoTime();
       int r = run(op, path, c);
@@ -111,6 +114,30 @@ final class HearthFs implements FuseOperations {
       LOG.error("{} {}: unexpected failure, answering EIO", op, path, e);
       return -Errno.EIO.code();
     }
+  }
+
+  /**
+   * The attributes an operation on {@code path} just got back from the namespace. libfuse answers a
+   * mkdir, create, mknod, symlink, link or setattr with the attributes of the path, which it gets
+   * by calling getattr right after the operation, on the same thread, for the same request: that
+   * getattr takes them from here instead of asking the servers again. Any other operation on the
+   * thread forgets them, so they never outlive the request that produced them.
+   */
+  private record Answered(String path, Stat stat) {}
+
+  private static final ThreadLocal<Answered> ANSWERED = new ThreadLocal<>();
+
+  /** Keeps {@code s} for the getattr that follows on this thread; returns 0. */
+  private static int answered(String path, Stat s) {
+    ANSWERED.set(new Answered(path, s));
+    return 0;
+  }
+
+  /** The attributes just answered for {@code path} on this thread, once; else null. */
+  private static Stat takeAnswered(String path) {
+    Answered a = ANSWERED.get();
+    ANSWERED.remove();
+    return a != null && a.path().equals(path) ? a.stat() : null;
   }
 
   /** The client acting as the process behind the current request. */
@@ -162,8 +189,11 @@ final class HearthFs implements FuseOperations {
         "getattr",
         path,
         () -> {
-          HearthFile f = fi == null ? null : handles.find(fi.getFh());
-          Stat s = f != null ? f.stat() : caller().lstat(path);
+          Stat s = takeAnswered(path);
+          if (s == null) {
+            HearthFile f = fi == null ? null : handles.find(fi.getFh());
+            s = f != null ? f.stat() : caller().lstat(path);
+          }
           hardLinks.saw(path, s);
           NativeStructs.fill(stat, s);
           return 0;
@@ -247,12 +277,12 @@ final class HearthFs implements FuseOperations {
 
   @Override
   public int mkdir(String path, int mode) {
-    return call("mkdir", path, () -> done(caller().mkdir(path, mode & 07777)));
+    return call("mkdir", path, () -> answered(path, caller().mkdir(path, mode & 07777)));
   }
 
   /** mknod(2): regular files, FIFOs, sockets; devices for root (the namespace checks). */
   int mknod(String path, int mode, long rdev) {
-    return call("mknod", path, () -> done(caller().mknod(path, mode, rdev)));
+    return call("mknod", path, () -> answered(path, caller().mknod(path, mode, rdev)));
   }
 
   @Override
@@ -283,7 +313,7 @@ final class HearthFs implements FuseOperations {
   /** libfuse passes the link's contents first, then the path of the new link. */
   @Override
   public int symlink(String target, String linkPath) {
-    return call("symlink", linkPath, () -> done(caller().symlink(target, linkPath)));
+    return call("symlink", linkPath, () -> answered(linkPath, caller().symlink(target, linkPath)));
   }
 
   @Override
@@ -456,10 +486,11 @@ final class HearthFs implements FuseOperations {
             if (e.errno() != Errno.EEXIST || (flags & HearthFile.O_EXCL) != 0) {
               throw e;
             }
-            f = c.open(path, flags & ~HearthFile.O_CREAT);
+            fi.setFh(handles.add(c.open(path, flags & ~HearthFile.O_CREAT)));
+            return 0; // its attributes (maybe truncated) come from a getattr
           }
           fi.setFh(handles.add(f));
-          return 0;
+          return answered(path, f.statAtOpen()); // new and empty: as created
         });
   }
 
@@ -639,15 +670,11 @@ final class HearthFs implements FuseOperations {
     return bytes.length;
   }
 
-  private static int done(Stat ignored) {
-    return 0;
-  }
-
   /** An inode changed through {@code path}: see {@link #dropOtherNames}. */
   private int changed(String path, Stat s) {
     hardLinks.saw(path, s);
     dropOtherNames(s.ino(), path);
-    return 0;
+    return answered(path, s);
   }
 
   /**
