@@ -1,7 +1,9 @@
 package io.hearth.fuse;
 
+import io.hearth.client.ClusterSpec;
 import io.hearth.client.HearthClient;
 import io.hearth.client.Stat;
+import io.hearth.protocol.HearthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,6 +75,12 @@ public final class MountMain implements Callable<Integer> {
     if (spec == null || spec.isBlank()) {
       return fail(2, "no cluster given: pass --cluster host:port,... or set HEARTH_CLUSTER");
     }
+    ClusterSpec members;
+    try {
+      members = ClusterSpec.parse(spec); // a typo is usage (2), and --daemon reports it too
+    } catch (HearthException e) {
+      return fail(2, e.getMessage());
+    }
     MountOptions opts;
     try {
       opts = MountOptions.parse(options);
@@ -97,7 +105,7 @@ public final class MountMain implements Callable<Integer> {
     }
     HearthClient client;
     try {
-      client = HearthClient.connect(spec);
+      client = HearthClient.connect(members);
       probe(client, spec);
     } catch (Exception e) {
       return fail(1, e.getMessage());
