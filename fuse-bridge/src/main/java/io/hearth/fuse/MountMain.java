@@ -37,6 +37,9 @@ import picocli.CommandLine.Parameters;
 public final class MountMain implements Callable<Integer> {
   static final long PROBE_TIMEOUT_MS = 15_000;
 
+  /** Printed once the mount is served; --daemon and the tests wait for it. */
+  static final String MOUNTED = "hearth: mounted ";
+
   @Option(
       names = "--cluster",
       paramLabel = "HOST:PORT,...",
@@ -112,7 +115,7 @@ public final class MountMain implements Callable<Integer> {
     }
     Mounted m = Mounted.start(client, dir, opts);
     Runtime.getRuntime().addShutdownHook(new Thread(m::stop, "hearth-mount-stop"));
-    System.out.println("hearth: mounted " + spec + " at " + dir);
+    System.out.println(MOUNTED + spec + " at " + dir);
     System.out.flush();
     m.awaitStopped();
     return 0;
