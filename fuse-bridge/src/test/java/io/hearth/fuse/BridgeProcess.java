@@ -90,6 +90,11 @@ public final class BridgeProcess implements AutoCloseable {
             .contains(MountMain.MOUNTED);
   }
 
+  /** The bridge's output (stdout and stderr), appended to across mounts at one mountpoint. */
+  public Path log() {
+    return log;
+  }
+
   public Path mountpoint() {
     return mountpoint;
   }
