@@ -82,10 +82,17 @@ public final class HearthClient implements AutoCloseable {
     this.files = files;
   }
 
-  /** The VFS, made on first use: it needs the data layout, which it asks the meta group for. */
+  /**
+   * The VFS, made on first use: it needs the data layout, which it asks the meta group for.
+   *
+   * <p>{@link #ifStarted} takes no lock: it runs in completions of meta replies ({@link #overlay}
+   * of a stat), and the layout reply {@link #get} waits for under the lock may come in the same
+   * batch, completed after that stat on the same thread: a lock there deadlocked the first open
+   * against a concurrent stat until the call deadline (60 s, then ETIMEDOUT).
+   */
   private static final class FileLayer {
     private final MetaClient meta;
-    private Vfs vfs;
+    private volatile Vfs vfs;
 
     FileLayer(MetaClient meta) {
       this.meta = meta;
@@ -105,7 +112,7 @@ public final class HearthClient implements AutoCloseable {
       return vfs;
     }
 
-    synchronized Vfs ifStarted() {
+    Vfs ifStarted() {
       return vfs;
     }
 

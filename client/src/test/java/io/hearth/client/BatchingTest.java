@@ -67,4 +67,45 @@ class BatchingTest {
       }
     }
   }
+
+  /**
+   * A client's first open fetches the data layout under a lock; stats batched ahead of that fetch
+   * complete first, on the same thread, and must not need that lock (they did: the open hung until
+   * the retry deadline, then failed with ETIMEDOUT).
+   */
+  @Test
+  void firstOpenWhileStatsAreInFlight() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(3)) {
+      try (HearthClient h = HearthClient.connect(c.spec())) {
+        h.open("/f", HearthFile.O_WRONLY | HearthFile.O_CREAT, 0644).close();
+      }
+      for (int round = 0; round < 10; round++) {
+        try (HearthClient h = HearthClient.connect(c.spec())) {
+          h.stat("/f"); // connected
+          List<CompletableFuture<Stat>> stats = new ArrayList<>();
+          stats.add(h.statAsync("/f")); // in flight: the next ones queue behind it as one batch
+          for (int i = 0; i < 20; i++) {
+            stats.add(h.statAsync("/f"));
+          }
+          CompletableFuture<Void> open =
+              CompletableFuture.runAsync(
+                  () -> {
+                    try {
+                      h.open("/f", HearthFile.O_RDONLY).close();
+                    } catch (HearthException e) {
+                      throw new CompletionException(e);
+                    }
+                  },
+                  r -> Thread.ofPlatform().start(r));
+          for (int i = 0; i < 20; i++) {
+            stats.add(h.statAsync("/f"));
+          }
+          open.get(20, java.util.concurrent.TimeUnit.SECONDS);
+          for (CompletableFuture<Stat> s : stats) {
+            assertTrue(s.get(20, java.util.concurrent.TimeUnit.SECONDS).isRegular());
+          }
+        }
+      }
+    }
+  }
 }

@@ -2,6 +2,9 @@ package io.hearth.fuse;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,12 +20,16 @@ final class Daemon {
   static final long POLL_MS = 100;
   static final int LOG_TAIL_LINES = 20;
 
+  /** How much of the child's log is searched for its "mounted" line (it comes early). */
+  static final int ANNOUNCE_SCAN_BYTES = 1 << 20;
+
   private Daemon() {}
 
   static int spawn(Path mountpoint, Path log, List<String> args)
       throws IOException, InterruptedException {
     Path logFile = log != null ? log : defaultLog(mountpoint);
     Files.createDirectories(logFile.toAbsolutePath().getParent());
+    long logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid");
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -43,7 +50,7 @@ final class Daemon {
             .start();
     long deadline = System.nanoTime() + READY_TIMEOUT_MS * 1_000_000L;
     while (System.nanoTime() < deadline) {
-      if (MountTable.isHearthMount(mountpoint)) {
+      if (MountTable.isHearthMount(mountpoint) && announced(logFile, logStart)) {
         System.out.println(
             "hearth: mounted at " + mountpoint + " (pid " + child.pid() + ", log " + logFile + ")");
         return 0;
@@ -60,6 +67,24 @@ final class Daemon {
         "hearth mount: not mounted after " + READY_TIMEOUT_MS / 1000 + " s; log: " + logFile);
     tail(logFile);
     return 1;
+  }
+
+  /**
+   * Whether the child printed {@link MountMain#MOUNTED} since {@code from}: the kernel lists the
+   * mount before the child has finished starting it (jfuse probes it, the readahead is set), and an
+   * umount in that window fails with EBUSY, so "mounted" waits for the child's own word.
+   */
+  private static boolean announced(Path logFile, long from) throws IOException {
+    try (FileChannel ch = FileChannel.open(logFile)) {
+      long size = ch.size();
+      if (size <= from) {
+        return false;
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size - from, ANNOUNCE_SCAN_BYTES));
+      ch.read(buf, from);
+      return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)
+          .contains(MountMain.MOUNTED);
+    }
   }
 
   private static Path defaultLog(Path mountpoint) {

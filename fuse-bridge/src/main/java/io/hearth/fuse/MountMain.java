@@ -1,7 +1,9 @@
 package io.hearth.fuse;
 
+import io.hearth.client.ClusterSpec;
 import io.hearth.client.HearthClient;
 import io.hearth.client.Stat;
+import io.hearth.protocol.HearthException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +36,9 @@ import picocli.CommandLine.Parameters;
     })
 public final class MountMain implements Callable<Integer> {
   static final long PROBE_TIMEOUT_MS = 15_000;
+
+  /** Printed once the mount is served; --daemon and the tests wait for it. */
+  static final String MOUNTED = "hearth: mounted ";
 
   @Option(
       names = "--cluster",
@@ -73,6 +78,12 @@ public final class MountMain implements Callable<Integer> {
     if (spec == null || spec.isBlank()) {
       return fail(2, "no cluster given: pass --cluster host:port,... or set HEARTH_CLUSTER");
     }
+    ClusterSpec members;
+    try {
+      members = ClusterSpec.parse(spec); // a typo is usage (2), and --daemon reports it too
+    } catch (HearthException e) {
+      return fail(2, e.getMessage());
+    }
     MountOptions opts;
     try {
       opts = MountOptions.parse(options);
@@ -97,14 +108,14 @@ public final class MountMain implements Callable<Integer> {
     }
     HearthClient client;
     try {
-      client = HearthClient.connect(spec);
+      client = HearthClient.connect(members);
       probe(client, spec);
     } catch (Exception e) {
       return fail(1, e.getMessage());
     }
     Mounted m = Mounted.start(client, dir, opts);
     Runtime.getRuntime().addShutdownHook(new Thread(m::stop, "hearth-mount-stop"));
-    System.out.println("hearth: mounted " + spec + " at " + dir);
+    System.out.println(MOUNTED + spec + " at " + dir);
     System.out.flush();
     m.awaitStopped();
     return 0;

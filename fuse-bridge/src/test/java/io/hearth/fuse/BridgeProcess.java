@@ -1,6 +1,7 @@
 package io.hearth.fuse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,14 +41,8 @@ public final class BridgeProcess implements AutoCloseable {
       throws IOException, InterruptedException {
     Files.createDirectories(mountpoint);
     Path log = mountpoint.resolveSibling(mountpoint.getFileName() + ".bridge.log");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.add("--enable-native-access=ALL-UNNAMED");
-    cmd.add("--sun-misc-unsafe-memory-access=allow");
-    cmd.add("-Xmx1g");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(MountMain.class.getName());
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
+    List<String> cmd = mountMainCommand();
     cmd.add("--cluster");
     cmd.add(cluster);
     if (options != null && !options.isEmpty()) {
@@ -63,7 +58,9 @@ public final class BridgeProcess implements AutoCloseable {
     BridgeProcess b = new BridgeProcess(mountpoint, log, p);
     LIVE.add(b);
     long deadline = System.nanoTime() + MOUNT_TIMEOUT.toNanos();
-    while (!MountTable.isHearthMount(mountpoint)) {
+    // Served once the bridge says so: the kernel lists the mount a little earlier, while the
+    // bridge still probes it, and an umount then fails with EBUSY.
+    while (!MountTable.isHearthMount(mountpoint) || !b.announced(logStart)) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         b.close();
         throw new IOException("mount of " + mountpoint + " failed; bridge log:\n" + b.logTail(40));
@@ -71,6 +68,31 @@ public final class BridgeProcess implements AutoCloseable {
       Thread.sleep(50);
     }
     return b;
+  }
+
+  /** {@code java ... MountMain}: this JVM's java and class path; the caller appends arguments. */
+  public static List<String> mountMainCommand() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-Xmx1g");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(MountMain.class.getName());
+    return cmd;
+  }
+
+  private boolean announced(long logStart) throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    return all.length > logStart
+        && new String(all, (int) logStart, all.length - (int) logStart, StandardCharsets.UTF_8)
+            .contains(MountMain.MOUNTED);
+  }
+
+  /** The bridge's output (stdout and stderr), appended to across mounts at one mountpoint. */
+  public Path log() {
+    return log;
   }
 
   public Path mountpoint() {

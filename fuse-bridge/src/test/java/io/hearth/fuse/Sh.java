@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs real programs (bash -c) for the mount tests, bounded in time, with their output. */
@@ -43,7 +44,25 @@ public final class Sh {
 
   private static Result exec(Path dir, Duration timeout, List<String> cmd)
       throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    return exec(dir, timeout, cmd, Map.of());
+  }
+
+  /**
+   * {@code cmd} itself (no shell) in {@code dir}, its environment changed by {@code env}: a null
+   * value removes the variable.
+   */
+  public static Result exec(Path dir, Duration timeout, List<String> cmd, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+    env.forEach(
+        (k, v) -> {
+          if (v == null) {
+            pb.environment().remove(k);
+          } else {
+            pb.environment().put(k, v);
+          }
+        });
+    Process p = pb.start();
     p.getOutputStream().close();
     var out = new java.io.ByteArrayOutputStream();
     Thread reader =
