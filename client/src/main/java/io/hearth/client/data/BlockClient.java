@@ -59,8 +59,12 @@ public final class BlockClient implements AutoCloseable {
   public static final long READ_DEADLINE_MS = 30_000;
   static final int PACKET_BYTES = 1 << 20;
 
-  /** One attempt: stream to every routed member, fsync, and the commit through the group's log. */
-  static final long ATTEMPT_TIMEOUT_MS = 15_000;
+  /**
+   * One attempt: stream to every routed member, fsync, and the commit through the group's log. A 4
+   * MiB block takes well under a second even on a loaded machine; a member that is up but stuck
+   * holds a write for this long before it is routed around.
+   */
+  static final long ATTEMPT_TIMEOUT_MS = 8_000;
 
   private static final long BACKOFF_MAX_MS = 1_000;
 
@@ -122,6 +126,12 @@ public final class BlockClient implements AutoCloseable {
           } catch (HearthException e) {
             last = e;
           }
+        } else {
+          try {
+            return withoutEachMember(g, route, header, data);
+          } catch (HearthException e) {
+            last = e;
+          }
         }
       }
       if (full.size() == groups.size()) {
@@ -137,6 +147,32 @@ public final class BlockClient implements AutoCloseable {
             + PUT_DEADLINE_MS
             + " ms; is a majority of servers up? (hearth admin status). Last error: "
             + (last == null ? "none" : last.getMessage()));
+  }
+
+  /**
+   * Every member answers a probe, yet the write failed: one of them may be up but stuck (a server
+   * just restarted, a stale connection forwarding to it), which a stat does not show. Tries the
+   * majorities that leave one member out, in turn; the member whose absence lets the write through
+   * is left out of writes for a while ({@link DataGroupClients#SUSPECT_MS}) and repairs later.
+   */
+  private BlockRef withoutEachMember(
+      DataGroupClients g, List<RaftPeer> route, PutBlock header, ByteBuffer data)
+      throws HearthException {
+    HearthException last = new HearthException(Errno.EIO, "no majority took the block");
+    if (route.size() - 1 <= g.peers.size() / 2) {
+      return attempt(g, route, header, data); // leaving one out would lose the majority
+    }
+    for (RaftPeer left : route) {
+      List<RaftPeer> rest = route.stream().filter(p -> !p.equals(left)).toList();
+      try {
+        BlockRef b = attempt(g, rest, header, data);
+        g.suspect(Set.of(left));
+        return b;
+      } catch (HearthException e) {
+        last = e;
+      }
+    }
+    throw last;
   }
 
   /** What the members of a group say about themselves after a failed write. */
@@ -201,6 +237,11 @@ public final class BlockClient implements AutoCloseable {
       }
       DataReply r = parse(reply.getMessage());
       BlockInfo b = r.getPut();
+      if (!b.getStored()) {
+        // The leader committed the block without its bytes: no copy is known to exist. Storing
+        // the data again in a new block is safe; the empty one is left to the orphan GC.
+        throw new HearthException(Errno.EIO, "block " + b.getId() + " committed without its bytes");
+      }
       return BlockRef.newBuilder()
           .setGroup(g.number)
           .setId(b.getId())

@@ -32,7 +32,7 @@ import org.apache.ratis.util.TimeDuration;
  */
 final class DataGroupClients implements AutoCloseable {
   static final long RPC_TIMEOUT_MS = 5_000;
-  static final long STREAM_TIMEOUT_MS = 10_000;
+  static final long STREAM_TIMEOUT_MS = 6_000;
 
   /** The forward of a block's commit waits out a data-group election, then fails. */
   static final int FORWARD_ATTEMPTS_MAX = 100;

@@ -45,6 +45,7 @@ final class BlockWriter implements StateMachine.DataChannel {
   private int chunkIndex;
   private boolean tailWritten;
   private boolean ended;
+  private boolean durable;
 
   BlockWriter(Path file, PutBlock header, StagingBuffers staging, Runnable onEnd)
       throws IOException {
@@ -168,6 +169,7 @@ final class BlockWriter implements StateMachine.DataChannel {
     writeTail();
     ch.force(metadata);
     BlockStore.fsyncDir(file.getParent());
+    durable = true;
   }
 
   @Override
@@ -201,11 +203,19 @@ final class BlockWriter implements StateMachine.DataChannel {
     }
   }
 
-  /** Drops the temporary file: the stream failed or was abandoned. */
+  /**
+   * Drops the temporary file of a stream that failed or was abandoned before its bytes were made
+   * durable. A durable one is kept: the primary may already have submitted its log entry (Ratis
+   * cleans a stream up on errors that come after that, such as a reply lost with a leader), and the
+   * entry's commit renames the file into place; deleting it would leave every replica without the
+   * bytes of a committed block. Left-over files go with the sweep of old temporaries.
+   */
   void abort() {
     try {
       ch.close();
-      Files.deleteIfExists(file);
+      if (!durable) {
+        Files.deleteIfExists(file);
+      }
     } catch (IOException ignored) {
       // The tmp sweeper removes what is left.
     }

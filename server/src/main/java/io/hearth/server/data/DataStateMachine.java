@@ -101,7 +101,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
     if (snap != null) {
       setLastAppliedTermIndex(snap.getTermIndex());
     }
-    repairer = new Repairer(server, groupId, store, clock);
+    repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs);
     repairer.start();
     started();
     LOG.info("{}: blocks in {}, snapshot {}", getId(), blocksDir, snap);
@@ -224,13 +224,19 @@ public final class DataStateMachine extends LifecycleStateMachine {
   private DataReply applyPut(StateMachineLogEntryProto sm, long id, long timeNs, PutBlock put)
       throws IOException {
     String key = streamKey(ClientId.valueOf(sm.getClientId()), sm.getCallId());
-    if (store.commit(key, id, timeNs, put) < 0) {
+    boolean stored = store.commit(key, id, timeNs, put) >= 0;
+    if (!stored) {
       // One line per block would flood the log of a member catching up after a long absence.
       LOG.debug("{}: block {} committed without its bytes here; repairing", getId(), id);
       repairer.enqueue(id);
     }
     return DataReply.newBuilder()
-        .setPut(BlockInfo.newBuilder().setId(id).setLength(put.getLength()).setCommittedNs(timeNs))
+        .setPut(
+            BlockInfo.newBuilder()
+                .setId(id)
+                .setLength(put.getLength())
+                .setCommittedNs(timeNs)
+                .setStored(stored))
         .build();
   }
 

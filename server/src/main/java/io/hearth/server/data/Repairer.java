@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * group, verifying each copy before it replaces anything. One virtual thread per group works
  * through a bounded queue; ids that fail (no peer has a good copy yet) come back after a pause, and
  * every {@code RESCAN_MS} the whole missing set is queued again, so nothing dropped from the queue
- * is forgotten.
+ * is forgotten. The same rescan deletes temporary files of streamed blocks older than the GC grace
+ * period, which no commit can name any more.
  */
 final class Repairer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Repairer.class);
@@ -39,16 +40,19 @@ final class Repairer implements AutoCloseable {
   private final RaftGroupId groupId;
   private final BlockStore store;
   private final Clock clock;
+  private final long tmpMaxAgeMs;
   private final BlockingQueue<Long> queue = new LinkedBlockingQueue<>(QUEUE_MAX);
   private final Set<Long> queued = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
   private Thread thread;
 
-  Repairer(RaftServer server, RaftGroupId groupId, BlockStore store, Clock clock) {
+  Repairer(
+      RaftServer server, RaftGroupId groupId, BlockStore store, Clock clock, long tmpMaxAgeMs) {
     this.server = server;
     this.groupId = groupId;
     this.store = store;
     this.clock = clock;
+    this.tmpMaxAgeMs = tmpMaxAgeMs;
   }
 
   void start() {
@@ -68,6 +72,8 @@ final class Repairer implements AutoCloseable {
       try {
         if (clock.millis() >= nextScan) {
           store.missing().forEach(this::enqueue);
+          // streamed blocks never committed (kept while a commit might still name them)
+          sweepTmp();
           nextScan = clock.millis() + RESCAN_MS;
         }
         Long id = queue.poll(1, TimeUnit.SECONDS);
@@ -83,6 +89,14 @@ final class Repairer implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("{}: repair loop: {}", groupId, e.toString());
       }
+    }
+  }
+
+  private void sweepTmp() {
+    try {
+      store.sweepTmp(clock.millis(), tmpMaxAgeMs);
+    } catch (IOException e) {
+      LOG.warn("{}: sweeping old temporary files: {}", groupId, e.toString());
     }
   }
 
