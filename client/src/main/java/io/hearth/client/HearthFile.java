@@ -32,7 +32,7 @@ public final class HearthFile implements AutoCloseable {
   private final int flags;
   private final Stat atOpen;
   private long position;
-  private long lastReadEnd; // a first read from offset 0 counts as sequential
+  private volatile long lastReadEnd; // a first read from offset 0 counts as sequential
   private volatile boolean closed;
 
   HearthFile(HearthClient client, Vfs vfs, OpenInode node, int flags, Stat atOpen) {
@@ -143,7 +143,9 @@ public final class HearthFile implements AutoCloseable {
     int len = dst.remaining();
     byte[] buf = dst.hasArray() ? dst.array() : scratch(len);
     int at = dst.hasArray() ? dst.arrayOffset() + dst.position() : 0;
-    boolean sequential = off == lastReadEnd;
+    // Near where the last read ended counts as sequential: the kernel's readahead sends a mount's
+    // reads from several threads at once, so they arrive a little out of order.
+    boolean sequential = Math.abs(off - lastReadEnd) <= SEQUENTIAL_WINDOW_BYTES;
     int n = node.read(off, buf, at, len, sequential);
     if (n > 0) {
       if (!dst.hasArray()) {
@@ -155,6 +157,9 @@ public final class HearthFile implements AutoCloseable {
     }
     return n;
   }
+
+  /** How far from the end of the last read a read may start and still count as sequential. */
+  static final long SEQUENTIAL_WINDOW_BYTES = 4 << 20;
 
   /** Reads into a direct buffer (a FUSE request's) go through this per-thread array. */
   private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
