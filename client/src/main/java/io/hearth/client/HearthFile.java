@@ -143,9 +143,12 @@ public final class HearthFile implements AutoCloseable {
     int len = dst.remaining();
     byte[] buf = dst.hasArray() ? dst.array() : scratch(len);
     int at = dst.hasArray() ? dst.arrayOffset() + dst.position() : 0;
-    // Near where the last read ended counts as sequential: the kernel's readahead sends a mount's
-    // reads from several threads at once, so they arrive a little out of order.
-    boolean sequential = Math.abs(off - lastReadEnd) <= SEQUENTIAL_WINDOW_BYTES;
+    // Where the last read ended is sequential; so is a large read near it: the kernel's readahead
+    // sends a mount's 128 KiB-1 MiB reads from several threads at once, a little out of order. A
+    // small read elsewhere is random and fetches exactly its bytes.
+    long gap = Math.abs(off - lastReadEnd);
+    boolean sequential =
+        gap == 0 || (len >= SEQUENTIAL_READ_MIN_BYTES && gap <= SEQUENTIAL_WINDOW_BYTES);
     int n = node.read(off, buf, at, len, sequential);
     if (n > 0) {
       if (!dst.hasArray()) {
@@ -160,6 +163,9 @@ public final class HearthFile implements AutoCloseable {
 
   /** How far from the end of the last read a read may start and still count as sequential. */
   static final long SEQUENTIAL_WINDOW_BYTES = 4 << 20;
+
+  /** Reads at least this large count as sequential within the window (kernel readahead sizes). */
+  static final int SEQUENTIAL_READ_MIN_BYTES = 64 << 10;
 
   /** Reads into a direct buffer (a FUSE request's) go through this per-thread array. */
   private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
