@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.hearth.client.InProcessCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,18 +31,15 @@ class PermissionsTest {
   private static final List<Integer> IN_TEAM = List.of(TEAM);
 
   @TempDir static Path tmp;
-  private InProcessCluster cluster;
-  private BridgeProcess mount;
+  private MountedCluster fs;
   private Path mnt;
 
   @BeforeAll
   void mount() throws Exception {
     // Other users must reach the mount point: @TempDir makes a 0700 directory.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    cluster = new InProcessCluster(3);
-    mount =
-        BridgeProcess.mount(cluster.spec(), tmp.resolve("mnt"), "allow_other,default_permissions");
-    mnt = mount.mountpoint();
+    fs = new MountedCluster();
+    mnt = fs.mount(tmp.resolve("mnt")).mountpoint();
     root("""
             set -e
             mkdir -p home/alice home/bob pub/alice pub/bob
@@ -62,14 +58,8 @@ class PermissionsTest {
 
   @AfterAll
   void unmount() throws Exception {
-    try {
-      if (mount != null) {
-        mount.close();
-      }
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
+    if (fs != null) {
+      fs.close();
     }
   }
 

@@ -2,7 +2,6 @@ package io.hearth.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.hearth.client.InProcessCluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -38,28 +37,19 @@ class ProgramsTest {
   private static final long TREE_MTIME_S = 1_600_000_000L;
 
   @TempDir static Path tmp;
-  private InProcessCluster cluster;
-  private BridgeProcess mount;
+  private MountedCluster fs;
   private Path mnt;
 
   @BeforeAll
   void mount() throws Exception {
-    cluster = new InProcessCluster(3);
-    mount =
-        BridgeProcess.mount(cluster.spec(), tmp.resolve("mnt"), "allow_other,default_permissions");
-    mnt = mount.mountpoint();
+    fs = new MountedCluster();
+    mnt = fs.mount(tmp.resolve("mnt")).mountpoint();
   }
 
   @AfterAll
   void unmount() throws Exception {
-    try {
-      if (mount != null) {
-        mount.close();
-      }
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
+    if (fs != null) {
+      fs.close();
     }
   }
 

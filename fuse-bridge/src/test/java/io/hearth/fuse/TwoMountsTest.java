@@ -3,7 +3,6 @@ package io.hearth.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.hearth.client.InProcessCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,42 +30,24 @@ class TwoMountsTest {
   static final double SEEN_WITHIN_S = 3.0;
 
   @TempDir static Path tmp;
-  private InProcessCluster cluster;
-  private BridgeProcess mountA;
-  private BridgeProcess mountB;
+  private MountedCluster fs;
   private Path a;
   private Path b;
   private Path script;
 
   @BeforeAll
   void mount() throws Exception {
-    cluster = new InProcessCluster(3);
-    mountA =
-        BridgeProcess.mount(cluster.spec(), tmp.resolve("a"), "allow_other,default_permissions");
-    mountB =
-        BridgeProcess.mount(cluster.spec(), tmp.resolve("b"), "allow_other,default_permissions");
-    a = mountA.mountpoint();
-    b = mountB.mountpoint();
+    fs = new MountedCluster();
+    a = fs.mount(tmp.resolve("a")).mountpoint();
+    b = fs.mount(tmp.resolve("b")).mountpoint();
     script = tmp.resolve("two_mounts.py");
     Files.writeString(script, SCRIPT.replace("SEEN_WITHIN_S", Double.toString(SEEN_WITHIN_S)));
   }
 
   @AfterAll
   void unmount() throws Exception {
-    try {
-      if (mountB != null) {
-        mountB.close();
-      }
-    } finally {
-      try {
-        if (mountA != null) {
-          mountA.close();
-        }
-      } finally {
-        if (cluster != null) {
-          cluster.close();
-        }
-      }
+    if (fs != null) {
+      fs.close();
     }
   }
 
