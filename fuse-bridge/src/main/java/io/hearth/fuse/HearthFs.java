@@ -501,12 +501,12 @@ final class HearthFs implements FuseOperations {
         path,
         () -> {
           int flags = fi.getFlags() & OPEN_FLAGS_KNOWN & ~(HearthFile.O_CREAT | HearthFile.O_EXCL);
-          HearthFile f = caller().open(path, flags);
           // Close-to-open: what another mount wrote and closed must be read whole, so the size
           // and pages this kernel cached for the path go (the page cache goes anyway: no
-          // kernel_cache). Within this mount the kernel's own view was already current.
+          // kernel_cache). Within this mount the kernel's own view was already current. Done
+          // before the open, so that nothing can fail between opening and handing out the file.
           fuse.invalidate(path);
-          fi.setFh(handles.add(f));
+          fi.setFh(handles.add(caller().open(path, flags)));
           return 0;
         });
   }
