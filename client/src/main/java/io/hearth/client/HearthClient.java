@@ -553,20 +553,27 @@ public final class HearthClient implements AutoCloseable {
    * close it).
    */
   private void flushIfOpen(String path, boolean follow) throws HearthException {
-    Vfs v = files.ifStarted();
-    if (v == null || !v.anyOpen()) {
-      return;
-    }
-    Stat s = follow ? stat(path) : lstat(path);
-    OpenInode n = s.isRegular() ? v.find(s.ino()) : null;
+    OpenInode n = openInodeAt(path, follow);
     if (n != null) {
       n.flush();
     }
   }
 
-  public Stat truncate(String path, long size) throws HearthException {
+  /**
+   * The file at {@code path} if this client has it open, else null; costs a stat only while some
+   * file is open.
+   */
+  private OpenInode openInodeAt(String path, boolean follow) throws HearthException {
     Vfs v = files.ifStarted();
-    OpenInode n = v == null ? null : v.find(stat(path).ino());
+    if (v == null || !v.anyOpen()) {
+      return null;
+    }
+    Stat s = follow ? stat(path) : lstat(path);
+    return s.isRegular() ? v.find(s.ino()) : null;
+  }
+
+  public Stat truncate(String path, long size) throws HearthException {
+    OpenInode n = openInodeAt(path, true);
     if (n != null) {
       truncateOpen(n, size);
       return stat(path);

@@ -392,7 +392,7 @@ public final class OpenInode {
       int blockOff = e.getBlockOff() + (int) (s - e.getFileOff());
       int at = dstOff + (int) (s - off);
       int count = (int) (end - s);
-      if (!e.getInline().isEmpty()) {
+      if (isInline(e)) {
         e.getInline().copyTo(dst, (int) (s - e.getFileOff()), at, count);
       } else if (sequential) {
         parts.add(vfs.readCached(e, blockOff, dst, at, count));
@@ -421,8 +421,8 @@ public final class OpenInode {
     }
     try {
       for (Extent e : extents.extents(from, (int) (until - from), gen)) {
-        if (!e.hasBlock()) {
-          continue; // inline: already here
+        if (isInline(e)) {
+          continue; // already here
         }
         long s = Math.max(from, e.getFileOff());
         long end = Math.min(until, e.getFileOff() + e.getLen());
@@ -433,6 +433,11 @@ public final class OpenInode {
     } catch (HearthException ignored) {
       // readahead is a hint
     }
+  }
+
+  /** An extent whose bytes the namespace holds itself (no block): a small file's data. */
+  private static boolean isInline(Extent e) {
+    return !e.getInline().isEmpty();
   }
 
   private static long nextChunk(Extent e, long fileOff) {
