@@ -22,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,10 +91,12 @@ class FileBadInputTest {
   @Test
   void malformedBlockRequests() throws Exception {
     var layout = LayoutView.toReply(cluster.servers().get(0).layout());
+    RaftGroup group = cluster.servers().get(0).layout().groups().get(0).raftGroup();
     try (BlockClient bc = new BlockClient(layout);
         RaftClient raw =
             RaftClient.newBuilder()
-                .setRaftGroup(cluster.servers().get(0).layout().groups().get(0).raftGroup())
+                .setRaftGroup(group)
+                .setLeaderId(leaderOf(group))
                 .setProperties(new org.apache.ratis.conf.RaftProperties())
                 .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
                 .build()) {
@@ -128,6 +132,23 @@ class FileBadInputTest {
       assertEquals(100, bc.read(ref, 0, 100).remaining(), "servers still serve");
     }
     assertTrue(cluster.fatal.get() == null, "no broken invariant: " + cluster.fatal.get());
+  }
+
+  /**
+   * The raw client does not retry (the errors under test must come back as they are), so it is
+   * pointed at the group's leader: a follower would answer NotLeader and fail the call.
+   */
+  private static RaftPeerId leaderOf(RaftGroup group) throws Exception {
+    for (int i = 0; i < 100; i++) {
+      for (var server : cluster.servers()) {
+        var division = server.raft().getDivision(group.getGroupId());
+        if (division.getInfo().isLeader()) {
+          return division.getId();
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no leader of " + group.getGroupId() + " within 10 s");
   }
 
   interface Call {
