@@ -14,6 +14,7 @@ import io.hearth.protocol.XattrNamespaces;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.GetxattrReq;
+import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.LayoutReq;
 import io.hearth.protocol.meta.LinkReq;
 import io.hearth.protocol.meta.ListxattrReq;
@@ -45,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * The Java client API of Hearth's namespace. Paths are absolute within Hearth ("/home/ana/x").
@@ -91,8 +93,15 @@ public final class HearthClient implements AutoCloseable {
    * against a concurrent stat until the call deadline (60 s, then ETIMEDOUT).
    */
   private static final class FileLayer {
+    /** How often an open client asks for the layout: data groups and meta members move. */
+    static final long LAYOUT_REFRESH_MS = 2_000;
+
     private final MetaClient meta;
     private volatile Vfs vfs;
+    private volatile BlockClient blocks;
+    private volatile long epoch = -1;
+    private volatile boolean closed;
+    private Thread refresher;
 
     FileLayer(MetaClient meta) {
       this.meta = meta;
@@ -100,16 +109,56 @@ public final class HearthClient implements AutoCloseable {
 
     synchronized Vfs get() throws HearthException {
       if (vfs == null) {
-        MetaReply r =
-            join(
-                meta.read(
-                    MetaRequest.newBuilder()
-                        .setCaller(Credentials.ROOT.toCaller())
-                        .setLayout(LayoutReq.getDefaultInstance())
-                        .build()));
-        vfs = new Vfs(meta, new BlockClient(r.getLayout()));
+        LayoutReply l = fetchLayout();
+        BlockClient b = new BlockClient(l);
+        b.onStale(this::refreshQuietly);
+        meta.followMembers(metaPeers(l));
+        epoch = l.getEpoch();
+        blocks = b;
+        vfs = new Vfs(meta, b);
+        refresher = Thread.ofVirtual().name("layout-refresh").start(this::refreshLoop);
       }
       return vfs;
+    }
+
+    private LayoutReply fetchLayout() throws HearthException {
+      return join(meta.read(
+              MetaRequest.newBuilder()
+                  .setCaller(Credentials.ROOT.toCaller())
+                  .setLayout(LayoutReq.getDefaultInstance())
+                  .build()))
+          .getLayout();
+    }
+
+    private void refreshLoop() {
+      while (!closed) {
+        try {
+          Thread.sleep(LAYOUT_REFRESH_MS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        refreshQuietly();
+      }
+    }
+
+    /** Follows the current layout; a failure leaves the last one in use until the next try. */
+    private void refreshQuietly() {
+      try {
+        LayoutReply l = fetchLayout();
+        if (l.getEpoch() != epoch || l.getEpoch() == 0) {
+          blocks.update(l);
+          epoch = l.getEpoch();
+        }
+        meta.followMembers(metaPeers(l));
+      } catch (HearthException | RuntimeException e) {
+        // the cluster may be electing or moving; the next refresh tries again
+      }
+    }
+
+    private static List<RaftPeer> metaPeers(LayoutReply l) {
+      return l.getMetaPeersList().stream()
+          .map(p -> RaftPeer.newBuilder().setId(p.getId()).setAddress(p.getAddress()).build())
+          .toList();
     }
 
     Vfs ifStarted() {
@@ -117,6 +166,10 @@ public final class HearthClient implements AutoCloseable {
     }
 
     synchronized void close() {
+      closed = true;
+      if (refresher != null) {
+        refresher.interrupt();
+      }
       if (vfs != null) {
         vfs.close();
       }

@@ -15,5 +15,15 @@ public final class Groups {
     return new UUID(0x4865a7f400004461L, 0x7461000000000000L | n);
   }
 
+  /** The number of a data group's id, or -1 when the id is not a data group's. */
+  public static int dataNumber(UUID id) {
+    long low = id.getLeastSignificantBits();
+    if (id.getMostSignificantBits() != 0x4865a7f400004461L
+        || (low & 0xffffffff00000000L) != 0x7461000000000000L) {
+      return -1;
+    }
+    return (int) (low & 0x7fffffffL);
+  }
+
   private Groups() {}
 }

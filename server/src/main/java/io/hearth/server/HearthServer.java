@@ -1,12 +1,15 @@
 package io.hearth.server;
 
 import io.hearth.protocol.Groups;
+import io.hearth.server.cluster.ClusterView;
+import io.hearth.server.cluster.Join;
+import io.hearth.server.cluster.Mover;
+import io.hearth.server.cluster.Reconciler;
 import io.hearth.server.config.Peer;
 import io.hearth.server.config.ServerConfig;
 import io.hearth.server.data.BlockGc;
 import io.hearth.server.data.DataLayout;
 import io.hearth.server.data.DataStateMachine;
-import io.hearth.server.data.LayoutView;
 import io.hearth.server.meta.MetaStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
@@ -37,16 +40,29 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One Hearth server process: a Ratis server hosting the meta group and this node's data groups (one
- * state machine per group, all on one gRPC port and one DataStream port), plus the block GC that
- * runs while this node leads the meta group. Not restartable: build a new one after {@link #close}.
+ * state machine per group, all on one gRPC port and one DataStream port), the reconciler that hosts
+ * the data groups the cluster map gives this node, and the services that run while this node leads
+ * the meta group (block GC, the mover that places replicas). Not restartable: build a new one after
+ * {@link #close}.
+ *
+ * <p>A node that forms a cluster is configured with its peers; a node that joins a running one is
+ * given some of its addresses ({@code join}): at its first start it asks them for the meta group's
+ * members and hosts the group without being a voter, until {@code hearth admin add-node} adds it.
  */
 public final class HearthServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HearthServer.class);
+  private static final long JOIN_TIMEOUT_MS = 60_000;
+
   private final ServerConfig config;
-  private final DataLayout layout;
   private final RaftServer raft;
+  private final ClusterView view;
+  private final Reconciler reconciler;
+  private final Mover mover;
   private final BlockGc gc;
 
   public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
@@ -57,37 +73,47 @@ public final class HearthServer implements AutoCloseable {
     Files.createDirectories(raftDir);
     Peer self = config.self();
     List<Peer> peers = config.get(ServerConfig.PEERS);
-    this.layout = DataLayout.of(peers);
-    RaftGroup group = metaGroup(peers);
-    boolean existing = Files.isDirectory(raftDir.resolve(group.getGroupId().getUuid().toString()));
+    RaftGroupId metaId = RaftGroupId.valueOf(Groups.META);
+    boolean existing = Files.isDirectory(raftDir.resolve(metaId.getUuid().toString()));
     long graceMs = config.get(ServerConfig.GC_GRACE_MS);
+    ClusterView[] viewRef = new ClusterView[1];
     MetaOps ops =
         new MetaOps(
             capacityOf(dataDir),
-            () -> LayoutView.toReply(layout),
+            stored -> viewRef[0].layoutReply(stored),
             TimeUnit.MILLISECONDS.toNanos(graceMs / 2));
     MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
+    Path blocksRoot = dataDir.resolve("blocks");
     StateMachine.Registry registry =
         gid -> {
           if (gid.getUuid().equals(Groups.META)) {
             return meta;
           }
-          int n = LayoutView.groupNumber(layout, gid);
-          return new DataStateMachine(
-              dataDir.resolve("blocks").resolve("g" + n), reserve, graceMs, clock, fatal);
+          int n = Groups.dataNumber(gid.getUuid());
+          if (n < 0) {
+            throw new IllegalArgumentException("group " + gid + " is not a Hearth group");
+          }
+          return new DataStateMachine(blocksRoot.resolve("g" + n), reserve, graceMs, clock, fatal);
         };
-    this.raft =
+    RaftServer.Builder b =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(self.id()))
-            .setGroup(group)
             .setProperties(properties(config, raftDir))
             .setStateMachineRegistry(registry)
             .setOption(
-                existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
-            .build();
+                existing ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT);
+    if (!config.joining()) {
+      b.setGroup(metaGroup(peers));
+    }
+    this.raft = b.build();
+    DataLayout fallback = config.joining() ? new DataLayout(List.of()) : DataLayout.of(peers);
+    this.view = new ClusterView(raft, fallback);
+    viewRef[0] = view;
+    this.reconciler = new Reconciler(raft, view, self.id(), blocksRoot, map -> {});
+    this.mover = new Mover(raft, view, config.joining() ? List.of() : peers);
     this.gc =
-        new BlockGc(raft, group, layout, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
+        new BlockGc(raft, view::layout, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
   }
 
   public static RaftGroup metaGroup(List<Peer> peers) {
@@ -157,25 +183,43 @@ public final class HearthServer implements AutoCloseable {
 
   public void start() throws IOException {
     raft.start();
-    for (DataLayout.Group g : layout.groupsOf(config.self().id())) {
-      RaftGroup rg = g.raftGroup();
-      if (!java.util.stream.StreamSupport.stream(raft.getGroupIds().spliterator(), false)
-          .toList()
-          .contains(rg.getGroupId())) {
-        RaftClientReply r =
-            raft.groupManagement(
-                GroupManagementRequest.newAdd(
-                    ClientId.randomId(), raft.getId(), CallId.getAndIncrement(), rg));
-        if (!r.isSuccess()) {
-          throw new IOException("cannot create data group " + g.number() + ": " + r.getException());
-        }
-      }
+    if (config.joining() && !hostsMeta()) {
+      joinMeta();
     }
+    reconciler.reconcile();
+    reconciler.start();
+    mover.start();
     gc.start();
   }
 
+  private boolean hostsMeta() throws IOException {
+    for (RaftGroupId g : raft.getGroupIds()) {
+      if (g.getUuid().equals(Groups.META)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Hosts the meta group with its current members (not this node): the division then waits for the
+   * leader to add it as a voter and send it the namespace (a snapshot, then the log after it).
+   */
+  private void joinMeta() throws IOException {
+    RaftGroup group = Join.metaGroup(config.get(ServerConfig.JOIN), JOIN_TIMEOUT_MS);
+    LOG.info("joining: the meta group has {}; waiting for hearth admin add-node", group.getPeers());
+    RaftClientReply r =
+        raft.groupManagement(
+            GroupManagementRequest.newAdd(
+                ClientId.randomId(), raft.getId(), CallId.getAndIncrement(), group));
+    if (!r.isSuccess()) {
+      throw new IOException("cannot host the meta group: " + r.getException());
+    }
+  }
+
+  /** The data groups as this server knows them now (the cluster map it has applied). */
   public DataLayout layout() {
-    return layout;
+    return view.layout();
   }
 
   public RaftServer raft() {
@@ -189,6 +233,8 @@ public final class HearthServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     gc.close();
+    mover.close();
+    reconciler.close();
     raft.close();
   }
 }

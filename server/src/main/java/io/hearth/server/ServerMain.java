@@ -23,8 +23,11 @@ import picocli.CommandLine.Option;
       "Runs one Hearth server node: a member of the meta Raft group (namespace on RocksDB)",
       "and of its data groups (file blocks on local disk).",
       "Settings come from --config (a properties file) and/or the flags below; flags win.",
-      "Keys: node.id, data.dir, peers (id@host:port[:streamPort],...), snapshot.every.entries,"
-          + " data.reserve.bytes, gc.grace.ms, gc.interval.ms."
+      "Keys: node.id, data.dir, peers (id@host:port[:streamPort],...), join, address,"
+          + " snapshot.every.entries, data.reserve.bytes, gc.grace.ms, gc.interval.ms.",
+      "A new cluster: every node with the same --peers. A node joining a running cluster:",
+      "  hearth server --id n4 --data-dir D --address host:port --join host1:port1,...",
+      "  then, from anywhere: hearth admin add-node n4 host:port"
     })
 public final class ServerMain implements Callable<Integer> {
   @Option(names = "--config", description = "properties file with the keys above")
@@ -38,8 +41,23 @@ public final class ServerMain implements Callable<Integer> {
 
   @Option(
       names = "--peers",
-      description = "peers: id@host:port[:streamPort],... of the cluster (stream port: port+1000)")
+      description =
+          "peers: id@host:port[:streamPort],... of a new cluster (stream port: port+1000)")
   String peers;
+
+  @Option(
+      names = "--join",
+      paramLabel = "HOST:PORT,...",
+      description =
+          "join: servers of a running cluster to join; then 'hearth admin add-node ID ADDRESS'"
+              + " adds this node (give --address, not --peers)")
+  String join;
+
+  @Option(
+      names = "--address",
+      paramLabel = "HOST:PORT[:STREAMPORT]",
+      description = "address: where a joining node listens")
+  String address;
 
   @Override
   public Integer call() throws Exception {
@@ -47,6 +65,8 @@ public final class ServerMain implements Callable<Integer> {
     flags.put(ServerConfig.NODE_ID.name(), id);
     flags.put(ServerConfig.DATA_DIR.name(), dataDir);
     flags.put(ServerConfig.PEERS.name(), peers);
+    flags.put(ServerConfig.JOIN.name(), join);
+    flags.put(ServerConfig.ADDRESS.name(), address);
     ServerConfig cfg;
     try {
       cfg = ServerConfig.load(config, flags);

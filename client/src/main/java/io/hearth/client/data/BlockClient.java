@@ -17,6 +17,7 @@ import io.hearth.protocol.meta.DataGroup;
 import io.hearth.protocol.meta.LayoutReply;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 import java.util.zip.CRC32C;
 import org.apache.ratis.client.api.DataStreamOutput;
 import org.apache.ratis.io.StandardWriteOption;
@@ -68,19 +70,113 @@ public final class BlockClient implements AutoCloseable {
 
   private static final long BACKOFF_MAX_MS = 1_000;
 
-  private final List<DataGroupClients> groups;
-  private final AtomicInteger nextGroup = new AtomicInteger();
+  /** How long clients of a group whose members changed are kept for the calls still using them. */
+  static final long RETIRED_CLOSE_MS = 60_000;
+
+  /** Layout refreshes after failed calls, at most one per this long. */
+  static final long REFRESH_MIN_MS = 1_000;
+
+  /** The groups as the last layout had them, in layout order, and by number. */
+  private record Groups(List<DataGroupClients> list, Map<Integer, DataGroupClients> byNumber) {}
+
+  private volatile Groups groups;
+  private volatile Runnable refresh = () -> {};
+  private final AtomicLong lastRefreshMs = new AtomicLong();
+  private final RandomGenerator random;
 
   public BlockClient(LayoutReply layout) {
-    List<DataGroupClients> gs = new ArrayList<>();
-    for (DataGroup g : layout.getGroupsList()) {
-      gs.add(new DataGroupClients(g));
+    this(layout, RandomGenerator.getDefault());
+  }
+
+  /**
+   * @param random chooses the group of each new block (weighted by free space)
+   */
+  public BlockClient(LayoutReply layout, RandomGenerator random) {
+    this.random = random;
+    this.groups = build(layout, Map.of());
+  }
+
+  /**
+   * Follows a new layout: groups whose members are unchanged keep their clients; the clients of
+   * changed ones are closed after {@link #RETIRED_CLOSE_MS}, when no call can still use them.
+   */
+  public void update(LayoutReply layout) {
+    Groups old = groups;
+    Groups next = build(layout, old.byNumber());
+    groups = next;
+    List<DataGroupClients> retired =
+        old.list().stream().filter(g -> next.byNumber().get(g.number) != g).toList();
+    if (!retired.isEmpty()) {
+      Thread.ofVirtual()
+          .name("retire-data-clients")
+          .start(
+              () -> {
+                try {
+                  Thread.sleep(RETIRED_CLOSE_MS);
+                } catch (InterruptedException e) {
+                  // close now
+                }
+                retired.forEach(DataGroupClients::close);
+              });
     }
-    this.groups = List.copyOf(gs);
+  }
+
+  /** What to call (at most once per {@link #REFRESH_MIN_MS}) when members stop answering. */
+  public void onStale(Runnable refreshLayout) {
+    this.refresh = refreshLayout;
+  }
+
+  private void refreshIfDue() {
+    long now = System.currentTimeMillis();
+    long last = lastRefreshMs.get();
+    if (now - last >= REFRESH_MIN_MS && lastRefreshMs.compareAndSet(last, now)) {
+      try {
+        refresh.run();
+      } catch (RuntimeException e) {
+        // the layout stays as it was; the next failure tries again
+      }
+    }
+  }
+
+  private static Groups build(LayoutReply layout, Map<Integer, DataGroupClients> reuse) {
+    List<DataGroupClients> list = new ArrayList<>();
+    Map<Integer, DataGroupClients> byNumber = new HashMap<>();
+    for (DataGroup g : layout.getGroupsList()) {
+      DataGroupClients c = reuse.get(g.getNumber());
+      if (c == null || !c.sameMembers(g)) {
+        c = new DataGroupClients(g);
+      }
+      c.availableBytes = g.getAvailableBytes();
+      list.add(c);
+      byNumber.put(g.getNumber(), c);
+    }
+    return new Groups(List.copyOf(list), Map.copyOf(byNumber));
   }
 
   public int groupCount() {
-    return groups.size();
+    return groups.list().size();
+  }
+
+  /**
+   * Where a new block's first attempt goes: a group drawn with a chance proportional to its free
+   * space (emptier nodes fill first), or the next in turn while no free space is known.
+   */
+  private int firstGroup(List<DataGroupClients> gs) {
+    long total = 0;
+    for (DataGroupClients g : gs) {
+      total += g.availableBytes;
+    }
+    if (total <= 0) {
+      return Math.floorMod(random.nextInt(), gs.size());
+    }
+    long pick = random.nextLong(total);
+    for (int i = 0; i < gs.size(); i++) {
+      pick -= gs.get(i).availableBytes;
+      if (pick < 0) {
+        return i;
+      }
+    }
+    return gs.size() - 1;
   }
 
   /** Writes one block of 1 to {@link Limits#BLOCK_MAX_BYTES} bytes; see the class comment. */
@@ -89,17 +185,18 @@ public final class BlockClient implements AutoCloseable {
     if (len <= 0 || len > Limits.BLOCK_MAX_BYTES) {
       throw new HearthException(Errno.EINVAL, "block of " + len + " bytes");
     }
-    if (groups.isEmpty()) {
+    if (groups.list().isEmpty()) {
       throw new HearthException(Errno.EIO, "the cluster has no data groups");
     }
     PutBlock header = header(data);
     long deadline = System.currentTimeMillis() + PUT_DEADLINE_MS;
     Set<Integer> full = new HashSet<>();
     HearthException last = null;
-    int start = Math.floorMod(nextGroup.getAndIncrement(), groups.size());
     for (int round = 0; System.currentTimeMillis() < deadline; round++) {
-      for (int k = 0; k < groups.size(); k++) {
-        DataGroupClients g = groups.get((start + k) % groups.size());
+      List<DataGroupClients> gs = groups.list();
+      int start = firstGroup(gs);
+      for (int k = 0; k < gs.size(); k++) {
+        DataGroupClients g = gs.get((start + k) % gs.size());
         if (full.contains(g.number)) {
           continue;
         }
@@ -134,11 +231,12 @@ public final class BlockClient implements AutoCloseable {
           }
         }
       }
-      if (full.size() == groups.size()) {
+      if (full.size() == gs.size()) {
         throw new HearthException(
             Errno.ENOSPC,
             "every data group has a member whose disk is full; free space or add nodes");
       }
+      refreshIfDue();
       sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
     }
     throw new HearthException(
@@ -263,10 +361,14 @@ public final class BlockClient implements AutoCloseable {
    * @throws HearthException EIO when no member could serve them before the deadline
    */
   public ByteBuffer read(BlockRef ref, int off, int len) throws HearthException {
-    if (ref.getGroup() >= groups.size()) {
+    DataGroupClients g = groups.byNumber().get(ref.getGroup());
+    if (g == null) {
+      refreshIfDue();
+      g = groups.byNumber().get(ref.getGroup());
+    }
+    if (g == null) {
       throw new HearthException(Errno.EIO, "block in unknown data group " + ref.getGroup());
     }
-    DataGroupClients g = groups.get(ref.getGroup());
     Message m =
         Message.valueOf(
             ByteString.copyFrom(
@@ -302,6 +404,9 @@ public final class BlockClient implements AutoCloseable {
                 + " ms: "
                 + errors);
       }
+      // The members may have moved (decommission, replacement): follow the current layout.
+      refreshIfDue();
+      g = groups.byNumber().getOrDefault(ref.getGroup(), g);
       sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
     }
   }
@@ -309,7 +414,7 @@ public final class BlockClient implements AutoCloseable {
   /** Capacity and usage of each node, by node id (nodes that do not answer are left out). */
   public Map<String, DataStat> nodeStats() {
     Map<String, DataStat> out = new LinkedHashMap<>();
-    for (DataGroupClients g : groups) {
+    for (DataGroupClients g : groups.list()) {
       for (RaftPeer p : g.peers) {
         try {
           DataStat s = stat(g, p);
@@ -334,7 +439,8 @@ public final class BlockClient implements AutoCloseable {
 
   /** Replicas each group keeps. */
   public int replicas() {
-    return groups.isEmpty() ? 1 : groups.get(0).peers.size();
+    List<DataGroupClients> gs = groups.list();
+    return gs.isEmpty() ? 1 : gs.get(0).peers.size();
   }
 
   private DataStat stat(DataGroupClients g, RaftPeer p) throws HearthException {
@@ -395,6 +501,6 @@ public final class BlockClient implements AutoCloseable {
 
   @Override
   public void close() {
-    groups.forEach(DataGroupClients::close);
+    groups.list().forEach(DataGroupClients::close);
   }
 }

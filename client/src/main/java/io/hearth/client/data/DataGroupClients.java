@@ -43,6 +43,11 @@ final class DataGroupClients implements AutoCloseable {
   final RaftGroup group;
   final List<RaftPeer> peers;
 
+  /** The group's free space as the layout last said (0: not known). */
+  volatile long availableBytes;
+
+  private final List<DataPeer> members;
+
   /** How many members, from the first, are as near as the first (all local, or all remote). */
   private final int nearCount;
 
@@ -51,6 +56,7 @@ final class DataGroupClients implements AutoCloseable {
 
   DataGroupClients(DataGroup g) {
     this.number = g.getNumber();
+    this.members = List.copyOf(g.getPeersList());
     List<RaftPeer> ps = new ArrayList<>();
     for (DataPeer p : g.getPeersList()) {
       ps.add(
@@ -72,6 +78,11 @@ final class DataGroupClients implements AutoCloseable {
             .setProperties(properties())
             .setRetryPolicy(RetryPolicies.noRetry())
             .build();
+  }
+
+  /** Whether the group has the same members at the same addresses as {@code g}. */
+  boolean sameMembers(DataGroup g) {
+    return members.equals(g.getPeersList());
   }
 
   private static RaftProperties properties() {

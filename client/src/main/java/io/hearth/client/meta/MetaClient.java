@@ -55,25 +55,68 @@ public final class MetaClient implements AutoCloseable {
 
   public static final int READS_IN_FLIGHT_MAX = 4;
 
-  private final RaftClient raft;
-  private final RaftGroup group;
+  /** Replaced when the meta group's members change (see {@link #followMembers}). */
+  private volatile RaftClient raft;
+
+  private volatile RaftGroup group;
   private final Batcher writes = new Batcher(WRITES_IN_FLIGHT_MAX, this::sendWrite);
   private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
 
   public MetaClient(ClusterSpec spec) {
     this.group = groupOf(spec);
+    this.raft = newClient(group);
+  }
+
+  private static RaftClient newClient(RaftGroup group) {
     RaftProperties props = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS));
     RetryPolicy retry =
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             RETRY_ATTEMPTS_MAX, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS));
-    this.raft =
-        RaftClient.newBuilder()
-            .setRaftGroup(group)
-            .setProperties(props)
-            .setRetryPolicy(retry)
-            .build();
+    return RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(props)
+        .setRetryPolicy(retry)
+        .build();
+  }
+
+  /**
+   * Follows the meta group's members as the cluster reports them (the layout's meta peers): when
+   * their addresses differ from the ones this client knows, later calls go through a new Ratis
+   * client that knows them; the old one is closed after {@link #CALL_DEADLINE_MS}, when no call can
+   * still be waiting on it. Without this, a mount whose every original server was replaced one by
+   * one would be left with addresses nobody listens on.
+   */
+  public synchronized void followMembers(List<RaftPeer> members) {
+    if (members.isEmpty() || addresses(members).equals(addresses(group.getPeers()))) {
+      return;
+    }
+    RaftGroup next = RaftGroup.valueOf(group.getGroupId(), members);
+    RaftClient old = raft;
+    group = next;
+    raft = newClient(next);
+    Thread.ofVirtual()
+        .name("retire-meta-client")
+        .start(
+            () -> {
+              try {
+                Thread.sleep(CALL_DEADLINE_MS);
+              } catch (InterruptedException e) {
+                // close now
+              }
+              try {
+                old.close();
+              } catch (IOException e) {
+                // nothing left to do with it
+              }
+            });
+  }
+
+  private static java.util.Set<String> addresses(java.util.Collection<RaftPeer> peers) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    peers.forEach(p -> out.add(p.getAddress()));
+    return out;
   }
 
   /**

@@ -21,10 +21,26 @@ public final class ServerConfig {
   public static final ConfigKey<List<Peer>> PEERS =
       new ConfigKey<>(
           "peers",
-          Peer::parseList,
-          null,
+          ServerConfig::peerList,
           "",
-          "initial meta group: id@host:port,... (this node included)");
+          "",
+          "the servers that form a new cluster: id@host:port[:streamPort],... (this node included);"
+              + " not for a node that joins");
+  public static final ConfigKey<String> ADDRESS =
+      new ConfigKey<>(
+          "address",
+          s -> s,
+          "",
+          "host:port[:streamPort]",
+          "where this node listens, for a node that joins (else from peers)");
+  public static final ConfigKey<String> JOIN =
+      new ConfigKey<>(
+          "join",
+          s -> s,
+          "",
+          "host:port,...",
+          "servers of the running cluster this node joins; it waits until 'hearth admin add-node'"
+              + " adds it");
   public static final ConfigKey<Long> SNAPSHOT_EVERY_ENTRIES =
       new ConfigKey<>(
           "snapshot.every.entries",
@@ -62,6 +78,8 @@ public final class ServerConfig {
           NODE_ID,
           DATA_DIR,
           PEERS,
+          ADDRESS,
+          JOIN,
           SNAPSHOT_EVERY_ENTRIES,
           DATA_RESERVE_BYTES,
           GC_GRACE_MS,
@@ -110,9 +128,30 @@ public final class ServerConfig {
       get(k);
     }
     String id = get(NODE_ID);
+    if (joining()) {
+      if (get(ADDRESS).isEmpty() || !get(PEERS).isEmpty()) {
+        throw new IllegalArgumentException(
+            "a node that joins needs address (where it listens) and no peers");
+      }
+      self();
+      return;
+    }
+    if (get(PEERS).isEmpty()) {
+      throw new IllegalArgumentException(
+          "give peers (to form a new cluster) or join and address (to join a running one)");
+    }
     if (get(PEERS).stream().noneMatch(p -> p.id().equals(id))) {
       throw new IllegalArgumentException("node.id '" + id + "' is not among peers " + get(PEERS));
     }
+  }
+
+  /** Whether this node joins a running cluster (join given) rather than forming one. */
+  public boolean joining() {
+    return !get(JOIN).isEmpty();
+  }
+
+  private static List<Peer> peerList(String s) {
+    return s.isBlank() ? List.of() : Peer.parseList(s);
   }
 
   public <T> T get(ConfigKey<T> key) {
@@ -127,9 +166,12 @@ public final class ServerConfig {
     return key.parse(v);
   }
 
-  /** This node as listed in peers. */
+  /** This node: as listed in peers, or from address when it joins. */
   public Peer self() {
     String id = get(NODE_ID);
+    if (joining()) {
+      return Peer.parse(id + "@" + get(ADDRESS));
+    }
     return get(PEERS).stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
   }
 

@@ -1,5 +1,6 @@
 package io.hearth.server.data;
 
+import io.hearth.protocol.Groups;
 import io.hearth.protocol.data.BlockInfo;
 import io.hearth.protocol.data.BlockInfos;
 import io.hearth.protocol.data.DataReply;
@@ -21,10 +22,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -56,26 +59,22 @@ public final class BlockGc implements AutoCloseable {
   private static final long RPC_TIMEOUT_MS = 10_000;
 
   private final RaftServer server;
-  private final RaftGroup metaGroup;
-  private final DataLayout layout;
+  private final Supplier<DataLayout> layout;
   private final Clock clock;
   private final long graceMs;
   private final long intervalMs;
-  private final Map<Integer, RaftClient> dataClients = new HashMap<>();
-  private RaftClient metaClient;
+  private final Map<RaftGroup, RaftClient> dataClients = new HashMap<>();
+  private final Map<RaftGroup, RaftClient> metaClients = new HashMap<>();
   private volatile boolean closed;
   private Thread thread;
   private long nextOrphanScanMs;
 
+  /**
+   * @param layout the data groups as this server knows them now (they change with the cluster map)
+   */
   public BlockGc(
-      RaftServer server,
-      RaftGroup metaGroup,
-      DataLayout layout,
-      Clock clock,
-      long graceMs,
-      long intervalMs) {
+      RaftServer server, Supplier<DataLayout> layout, Clock clock, long graceMs, long intervalMs) {
     this.server = server;
-    this.metaGroup = metaGroup;
     this.layout = layout;
     this.clock = clock;
     this.graceMs = graceMs;
@@ -103,11 +102,13 @@ public final class BlockGc implements AutoCloseable {
 
   private boolean isMetaLeader() {
     try {
-      return server.getDivision(metaGroup.getGroupId()).getInfo().isLeader();
+      return server.getDivision(META).getInfo().isLeader();
     } catch (IOException e) {
       return false;
     }
   }
+
+  private static final RaftGroupId META = RaftGroupId.valueOf(Groups.META);
 
   /** One round: drain the queue, then (when due) scan for orphans. Visible for tests. */
   public void round() throws IOException {
@@ -117,7 +118,7 @@ public final class BlockGc implements AutoCloseable {
     } while (deleted == PAGE_MAX && !closed);
     if (clock.millis() >= nextOrphanScanMs) {
       int orphans = 0;
-      for (DataLayout.Group g : layout.groups()) {
+      for (DataLayout.Group g : layout.get().groups()) {
         orphans += scanOrphans(g.number());
       }
       if (orphans > 0) {
@@ -150,7 +151,7 @@ public final class BlockGc implements AutoCloseable {
       byGroup.computeIfAbsent(b.getGroup(), k -> new ArrayList<>()).add(b.getId());
     }
     for (var e : byGroup.entrySet()) {
-      if (e.getKey() >= layout.groups().size()) {
+      if (group(e.getKey()) == null) {
         continue; // a group that no longer exists holds nothing to delete
       }
       data(
@@ -226,15 +227,45 @@ public final class BlockGc implements AutoCloseable {
     return r;
   }
 
-  private synchronized RaftClient metaClient() {
-    if (metaClient == null) {
-      metaClient = newClient(metaGroup);
-    }
-    return metaClient;
+  /** A client of the meta group as this server's replica has its members now. */
+  private synchronized RaftClient metaClient() throws IOException {
+    return cached(metaClients, server.getDivision(META).getGroup());
   }
 
-  private synchronized RaftClient dataClient(int group) {
-    return dataClients.computeIfAbsent(group, n -> newClient(layout.groups().get(n).raftGroup()));
+  private synchronized RaftClient dataClient(int number) throws IOException {
+    RaftGroup g = group(number);
+    if (g == null) {
+      throw new IOException("no data group " + number + " in the layout");
+    }
+    return cached(dataClients, g);
+  }
+
+  private RaftGroup group(int number) {
+    return layout.get().groups().stream()
+        .filter(g -> g.number() == number)
+        .map(DataLayout.Group::raftGroup)
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** One client per group and member list: a changed membership gets a new client. */
+  private static RaftClient cached(Map<RaftGroup, RaftClient> clients, RaftGroup g) {
+    RaftClient c = clients.get(g);
+    if (c == null) {
+      clients
+          .entrySet()
+          .removeIf(
+              e -> {
+                boolean stale = e.getKey().getGroupId().equals(g.getGroupId());
+                if (stale) {
+                  ServerClients.closeQuietly(e.getValue());
+                }
+                return stale;
+              });
+      c = newClient(g);
+      clients.put(g, c);
+    }
+    return c;
   }
 
   private static RaftClient newClient(RaftGroup group) {
@@ -254,8 +285,8 @@ public final class BlockGc implements AutoCloseable {
     for (RaftClient c : dataClients.values()) {
       ServerClients.closeQuietly(c);
     }
-    if (metaClient != null) {
-      ServerClients.closeQuietly(metaClient);
+    for (RaftClient c : metaClients.values()) {
+      ServerClients.closeQuietly(c);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.hearth.server.meta.ops;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.ClusterMap;
 import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.MetaBatch;
 import io.hearth.protocol.meta.MetaBatchReply;
@@ -11,7 +12,7 @@ import io.hearth.server.meta.store.InodeRecord;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /** Routes a request to its operation and turns an expected failure into an errno reply. */
 public final class MetaOps {
@@ -22,16 +23,17 @@ public final class MetaOps {
 
   /** Ops without data groups: an empty layout and the default commit window. */
   public MetaOps(StatfsOp.Capacity capacity) {
-    this(capacity, LayoutReply::getDefaultInstance, COMMIT_WINDOW_NS);
+    this(capacity, map -> LayoutReply.getDefaultInstance(), COMMIT_WINDOW_NS);
   }
 
   /**
    * @param capacity the storage statfs reports
-   * @param layout the data groups, as the server knows them (answered by the layout op)
+   * @param layout the layout op's answer for the stored cluster map (null before the first)
    * @param commitWindowNs how long after its commit (BlockRef.committed_ns) a block may still be
    *     referenced by a write; orphan GC must wait at least twice this long
    */
-  public MetaOps(StatfsOp.Capacity capacity, Supplier<LayoutReply> layout, long commitWindowNs) {
+  public MetaOps(
+      StatfsOp.Capacity capacity, Function<ClusterMap, LayoutReply> layout, long commitWindowNs) {
     if (commitWindowNs < 0) {
       throw new IllegalArgumentException("negative commit window " + commitWindowNs);
     }
@@ -58,6 +60,8 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.GC_LIST, new GcListOp());
     ops.put(MetaRequest.OpCase.GC_DONE, new GcDoneOp());
     ops.put(MetaRequest.OpCase.UNREFERENCED, new UnreferencedOp());
+    ops.put(MetaRequest.OpCase.MAP_GET, new MapGetOp());
+    ops.put(MetaRequest.OpCase.MAP_SET, new MapSetOp());
   }
 
   /** The op for a request, or null when this build does not know it. */

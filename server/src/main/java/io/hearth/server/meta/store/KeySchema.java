@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
  * 'Q' group:u32 id:u64         -> empty               blocks no extent refers to, waiting for GC
  * 'M' "applied"                -> term:u64 index:u64  last applied log entry (written in every batch)
  * 'M' "inodes"                 -> count:u64           inodes in use, for statfs
+ * 'M' "cluster"                -> ClusterMap          servers and data groups (absent: from config)
  * </pre>
  */
 public final class KeySchema {
@@ -34,6 +35,7 @@ public final class KeySchema {
 
   public static final byte[] APPLIED = meta("applied");
   public static final byte[] INODE_COUNT = meta("inodes");
+  public static final byte[] CLUSTER_MAP = meta("cluster");
 
   /** The root directory's inode number. */
   public static final long ROOT_INO = 1;

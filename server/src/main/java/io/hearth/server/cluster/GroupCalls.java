@@ -1,0 +1,139 @@
+package io.hearth.server.cluster;
+
+import io.hearth.protocol.data.DataReply;
+import io.hearth.protocol.data.DataRequest;
+import io.hearth.protocol.data.DataStat;
+import io.hearth.protocol.data.DataStatReq;
+import io.hearth.protocol.meta.Caller;
+import io.hearth.protocol.meta.MetaReply;
+import io.hearth.protocol.meta.MetaRequest;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The calls the mover makes to Raft groups, each through a short-lived client with a deadline and a
+ * few retries: membership changes are rare, so clients are not cached (a cached one would also keep
+ * a stale member list).
+ */
+final class GroupCalls {
+  static final long RPC_TIMEOUT_MS = 5_000;
+
+  /** A configuration change waits for the new member to catch up on the log first. */
+  static final long CONF_TIMEOUT_MS = 60_000;
+
+  private GroupCalls() {}
+
+  static RaftClient client(RaftGroup group, long timeoutMs) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+    return RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(p)
+        .setRetryPolicy(
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                5, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  static MetaReply meta(RaftGroup metaGroup, MetaRequest req, boolean read) throws IOException {
+    MetaRequest root = req.toBuilder().setCaller(Caller.newBuilder().setUid(0)).build();
+    Message m = Message.valueOf(ByteString.copyFrom(root.toByteArray()));
+    try (RaftClient c = client(metaGroup, RPC_TIMEOUT_MS)) {
+      RaftClientReply reply = read ? c.io().sendReadOnly(m) : c.io().send(m);
+      if (!reply.isSuccess()) {
+        throw new IOException("meta group: " + reply.getException());
+      }
+      return MetaReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+    }
+  }
+
+  /** A member's own account of its replica of a data group (a stale read: no log round). */
+  static DataStat stat(RaftGroup group, RaftPeer member) throws IOException {
+    DataRequest req = DataRequest.newBuilder().setStat(DataStatReq.getDefaultInstance()).build();
+    try (RaftClient c =
+        RaftClient.newBuilder()
+            .setRaftGroup(group)
+            .setProperties(props(RPC_TIMEOUT_MS))
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build()) {
+      RaftClientReply r =
+          c.io()
+              .sendStaleRead(
+                  Message.valueOf(ByteString.copyFrom(req.toByteArray())), 0, member.getId());
+      if (!r.isSuccess()) {
+        throw new IOException(String.valueOf(r.getException()));
+      }
+      DataReply d = DataReply.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+      if (d.getErrno() != 0) {
+        throw new IOException("errno " + d.getErrno() + " " + d.getError());
+      }
+      return d.getStat();
+    }
+  }
+
+  /** Sets a group's voters; Ratis catches new ones up on the log before it commits the change. */
+  static void setConfiguration(RaftGroup group, List<RaftPeer> voters) throws IOException {
+    try (RaftClient c = client(group, CONF_TIMEOUT_MS)) {
+      RaftClientReply r = c.admin().setConfiguration(voters);
+      if (!r.isSuccess()) {
+        throw new IOException("setConfiguration " + voters + ": " + r.getException());
+      }
+    }
+  }
+
+  /** Whether a server hosts a division of the group (its reconciler added it). */
+  static boolean hosts(RaftGroup group, RaftPeer server) {
+    try (RaftClient c =
+        RaftClient.newBuilder()
+            .setRaftGroup(group)
+            .setProperties(props(RPC_TIMEOUT_MS))
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build()) {
+      return c.getGroupManagementApi(server.getId()).info(group.getGroupId()).isSuccess();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The group's voters as its leader (or any member) has them. */
+  static List<RaftPeer> voters(RaftGroup group) throws IOException {
+    IOException last = new IOException("no member of " + group.getGroupId() + " answered");
+    try (RaftClient c =
+        RaftClient.newBuilder()
+            .setRaftGroup(group)
+            .setProperties(props(RPC_TIMEOUT_MS))
+            .setRetryPolicy(RetryPolicies.noRetry())
+            .build()) {
+      for (RaftPeer p : group.getPeers()) {
+        try {
+          var info = c.getGroupManagementApi(p.getId()).info(group.getGroupId());
+          if (info.isSuccess()) {
+            return List.copyOf(info.getGroup().getPeers());
+          }
+        } catch (IOException e) {
+          last = e;
+        }
+      }
+    }
+    throw last;
+  }
+
+  private static RaftProperties props(long timeoutMs) {
+    RaftProperties p = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+    return p;
+  }
+}
