@@ -7,5 +7,14 @@ import picocli.CommandLine.Command;
     name = "admin",
     synopsisSubcommandLabel = "COMMAND",
     description = "Cluster administration.",
-    subcommands = {StatusCommand.class})
+    subcommands = {
+      StatusCommand.class,
+      AddNodeCommand.class,
+      RemoveNodeCommand.class,
+      ReplaceNodeCommand.class,
+      DecommissionCommand.class,
+      RecommissionCommand.class,
+      TransferLeaderCommand.class,
+      RebalanceCommand.class
+    })
 final class AdminCommand extends ParentCommand {}

@@ -3,6 +3,8 @@ package io.hearth.client.cli;
 import io.hearth.client.ClusterSpec;
 import io.hearth.client.admin.ClusterStatus;
 import io.hearth.client.admin.ClusterStatus.Member;
+import io.hearth.client.admin.DataSurvey;
+import io.hearth.client.admin.Membership;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +19,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "status",
     description = {
-      "Show every member of the meta Raft group: id, address, role, term, commit and applied index, reachable or not.",
+      "Show every member of the meta Raft group: id, address, role, term, commit and applied index, reachable or not;",
+      "every node of the cluster map: state (active, draining, removed), data groups held, blocks, bytes, free space;",
+      "every data group: members (the leader starred), a move under way, blocks, and what each member still lacks;",
+      "and the blocks that have fewer than 3 good replicas now (under-replicated).",
       "Exit status 0 when a leader exists and a majority of members answers, 1 otherwise."
     })
 final class StatusCommand implements Callable<Integer> {
@@ -42,11 +47,15 @@ final class StatusCommand implements Callable<Integer> {
           spec.commandLine(), "--member-timeout must be a positive number of milliseconds");
     }
     ClusterStatus s = ClusterStatus.gather(where, Duration.ofMillis(memberTimeoutMs));
+    DataSurvey data = s.healthy() ? dataSurvey(where) : null;
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(json(s));
+      out.println(json(s, data));
     } else {
       table(s, out);
+      if (data != null) {
+        DataTables.print(data, out);
+      }
     }
     out.flush();
     if (s.healthy()) {
@@ -83,6 +92,22 @@ final class StatusCommand implements Callable<Integer> {
         s.leader().map(l -> l.id() + " at " + l.address()).orElse("none"),
         s.reachableCount(),
         s.members().size());
+  }
+
+  /** The map and its data groups, or null when the map cannot be read (no map yet). */
+  private DataSurvey dataSurvey(ClusterSpec where) {
+    try (Membership m = new Membership(where)) {
+      return m.survey(m.map());
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  static String json(ClusterStatus s, DataSurvey data) {
+    String meta = json(s);
+    return data == null
+        ? meta
+        : meta.substring(0, meta.length() - 1) + "," + DataTables.json(data) + "}";
   }
 
   static String json(ClusterStatus s) {

@@ -101,9 +101,13 @@ final class GroupCalls {
             .setProperties(props(RPC_TIMEOUT_MS))
             .setRetryPolicy(RetryPolicies.noRetry())
             .build()) {
-      return c.getGroupManagementApi(server.getId()).info(group.getGroupId()).isSuccess();
-    } catch (IOException e) {
-      return false;
+      // list, not info: a division that waits to be added has no log to describe yet
+      return c.getGroupManagementApi(server.getId())
+          .list()
+          .getGroupIds()
+          .contains(group.getGroupId());
+    } catch (IOException | RuntimeException e) {
+      return false; // gRPC reports a refused connection unchecked
     }
   }
 

@@ -33,7 +33,7 @@ public final class MetaHarness implements AutoCloseable {
   /** A harness whose layout op answers {@code layout} and whose writes use that commit window. */
   public MetaHarness(Path dir, LayoutReply layout, long commitWindowNs) throws IOException {
     this.store = MetaStore.open(dir);
-    this.ops = new MetaOps(new FixedCapacity(), () -> layout, commitWindowNs);
+    this.ops = new MetaOps(new FixedCapacity(), map -> layout, commitWindowNs);
   }
 
   public MetaOps ops() {
