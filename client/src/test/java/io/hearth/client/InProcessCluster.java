@@ -23,6 +23,7 @@ public final class InProcessCluster implements AutoCloseable {
   private final Path dir;
   private final List<String> peers = new ArrayList<>();
   private final List<HearthServer> servers = new ArrayList<>();
+  private final Map<String, String> config = new HashMap<>();
   public final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final Thread cleanup = new Thread(this::closeQuietly, "in-process-cluster-cleanup");
 
@@ -43,6 +44,7 @@ public final class InProcessCluster implements AutoCloseable {
       int n, Map<String, String> config, java.util.function.IntFunction<Path> dataDirOf)
       throws IOException {
     dir = Files.createTempDirectory("hearth-cluster");
+    this.config.putAll(config);
     for (int i = 1; i <= n; i++) {
       peers.add("n" + i + "@127.0.0.1:" + freePort() + ":" + freePort());
     }
@@ -99,6 +101,39 @@ public final class InProcessCluster implements AutoCloseable {
 
   public List<HearthServer> servers() {
     return servers;
+  }
+
+  /** The running server with this id. */
+  public HearthServer server(String id) {
+    return servers.stream()
+        .filter(s -> s.config().self().id().equals(id))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no server " + id));
+  }
+
+  /**
+   * Starts a new server that joins the running cluster ({@code --join}): it waits until {@code
+   * hearth admin add-node ID ADDRESS} adds it. Returns ADDRESS (host:port:streamPort).
+   */
+  public synchronized String join(String id) throws IOException {
+    String address = "127.0.0.1:" + freePort() + ":" + freePort();
+    Map<String, String> flags = new HashMap<>(config);
+    flags.put(ServerConfig.NODE_ID.name(), id);
+    flags.put(ServerConfig.DATA_DIR.name(), dir.resolve(id).toString());
+    flags.put(ServerConfig.ADDRESS.name(), address);
+    flags.put(ServerConfig.JOIN.name(), spec());
+    HearthServer s =
+        new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set);
+    servers.add(s);
+    s.start();
+    return address;
+  }
+
+  /** Stops a server (as a crash would, less the kill) and forgets it. */
+  public synchronized void stop(String id) throws IOException {
+    HearthServer s = server(id);
+    servers.remove(s);
+    s.close();
   }
 
   private void closeQuietly() {
