@@ -66,18 +66,31 @@ public final class Membership implements AutoCloseable {
     return HearthClient.join(read ? meta.read(r) : meta.write(r));
   }
 
-  /** The cluster map; ENOENT before the meta leader has written the first one. */
+  /**
+   * The cluster map. A new cluster's meta leader writes the first within a second or two of its
+   * election; until then this waits, at most {@link #FIRST_MAP_WAIT_MS} (then ENOENT).
+   */
   public ClusterMap map() throws HearthException {
-    MetaReply r = call(MetaRequest.newBuilder().setMapGet(MapGetReq.getDefaultInstance()), true);
-    check(r);
-    return r.getMap();
-  }
-
-  private static void check(MetaReply r) throws HearthException {
-    if (r.getErrno() != 0) {
-      throw new HearthException(Errno.of(r.getErrno()), r.getError());
+    long deadline = System.currentTimeMillis() + FIRST_MAP_WAIT_MS;
+    while (true) {
+      try {
+        return call(MetaRequest.newBuilder().setMapGet(MapGetReq.getDefaultInstance()), true)
+            .getMap();
+      } catch (HearthException e) {
+        if (e.errno() != Errno.ENOENT || System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new HearthException(Errno.EIO, "interrupted");
+      }
     }
   }
+
+  static final long FIRST_MAP_WAIT_MS = 30_000;
 
   /** Applies an edit to the current map, again on a conflicting change; the new map. */
   public ClusterMap update(UnaryOperator<ClusterMap> edit) throws HearthException {
@@ -87,14 +100,16 @@ public final class Membership implements AutoCloseable {
       if (next == m) {
         return m;
       }
-      MetaReply r =
-          call(
-              MetaRequest.newBuilder()
-                  .setMapSet(MapSetReq.newBuilder().setExpectEpoch(m.getEpoch()).setMap(next)),
-              false);
-      if (r.getErrno() != Errno.ESTALE.code()) {
-        check(r);
-        return r.getMap();
+      try {
+        return call(
+                MetaRequest.newBuilder()
+                    .setMapSet(MapSetReq.newBuilder().setExpectEpoch(m.getEpoch()).setMap(next)),
+                false)
+            .getMap();
+      } catch (HearthException e) {
+        if (e.errno() != Errno.ESTALE) {
+          throw e;
+        }
       }
     }
     throw new HearthException(Errno.EAGAIN, "the cluster map kept changing; try again");
@@ -102,9 +117,8 @@ public final class Membership implements AutoCloseable {
 
   /** The meta group's members as the cluster reports them. */
   public List<RaftPeer> metaPeers() throws HearthException {
-    MetaReply r = call(MetaRequest.newBuilder().setLayout(LayoutReq.getDefaultInstance()), true);
-    check(r);
-    LayoutReply l = r.getLayout();
+    LayoutReply l =
+        call(MetaRequest.newBuilder().setLayout(LayoutReq.getDefaultInstance()), true).getLayout();
     List<RaftPeer> out = new ArrayList<>();
     l.getMetaPeersList()
         .forEach(

@@ -60,6 +60,7 @@ class BadInputTest {
 
   private void run(ProcessCluster c, Random rnd) throws Exception {
     c.waitForLeader(Duration.ofSeconds(30));
+    c.waitForClusterMap();
     try (HearthClient h = c.client()) {
       h.mkdir("/d", 0755);
       h.create("/d/target", 0644);

@@ -303,6 +303,16 @@ public final class ProcessCluster implements AutoCloseable {
     return waitForLeader(timeout, null);
   }
 
+  /**
+   * Waits until the meta leader has written the first cluster map (a log entry of its own, which a
+   * test comparing the namespace before and after something must not see land in between).
+   */
+  public void waitForClusterMap() throws Exception {
+    try (var m = new io.hearth.client.admin.Membership(ClusterSpec.parse(peers()))) {
+      m.map();
+    }
+  }
+
   /** Polls a node until it answers the admin API (its Raft server is up). */
   public void waitUp(String id, Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
