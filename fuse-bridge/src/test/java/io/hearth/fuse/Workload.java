@@ -33,8 +33,9 @@ import java.util.concurrent.atomic.LongAdder;
  * model changes only after the operation returned (a file's after its close), so {@link #verify}
  * can demand that every acknowledged file reads back byte-exact and every directory lists exactly
  * the model's names. An operation that failed leaves its paths <i>uncertain</i> (it may or may not
- * have happened): they leave the model and are not compared; the failure itself is the error. The
- * sequence of operations of worker i follows from the seed and i alone (printed at start).
+ * have happened): they leave the model and are not compared; the failure itself is the error. Until
+ * an operation fails, the sequence of operations of worker i follows from the seed (printed at
+ * start) and i alone.
  *
  * <p><b>Threads.</b> One platform thread per worker, and each operation on a thread of a runner
  * pool, waited for at most {@link Options#opTimeout}: a mount that hangs makes an error ("no answer
@@ -81,16 +82,6 @@ public final class Workload implements AutoCloseable {
     /** 3 threads, files up to 6 MiB, 64 MiB and 300 files per thread, 75 s per operation. */
     public static Options defaults() {
       return new Options(3, Duration.ofSeconds(75), 6 << 20, 64L << 20, 300, 5, Clock.systemUTC());
-    }
-
-    public Options withThreads(int n) {
-      return new Options(
-          n, opTimeout, fileBytesMax, bytesMaxPerThread, filesMaxPerThread, pauseMsMax, clock);
-    }
-
-    public Options withOpTimeout(Duration d) {
-      return new Options(
-          threads, d, fileBytesMax, bytesMaxPerThread, filesMaxPerThread, pauseMsMax, clock);
     }
   }
 

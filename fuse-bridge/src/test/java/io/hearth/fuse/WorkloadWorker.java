@@ -112,9 +112,7 @@ final class WorkloadWorker {
     boolean fsync = rnd.nextInt(4) == 0;
     int chunk = 4096 << rnd.nextInt(9); // 4 KiB..1 MiB writes
     String op = fsync ? "create+fsync" : "create";
-    uncertain.add(path);
-    workload.run(op, path, () -> write(path, c.bytes(), 0, chunk, fsync, true));
-    uncertain.remove(path);
+    change(op, path, () -> write(path, c.bytes(), 0, chunk, fsync, true), path);
     files.put(path, c);
     bytes += size;
   }
@@ -147,13 +145,12 @@ final class WorkloadWorker {
     FileContent after = before.overwrite(offset, length, rnd.nextLong());
     boolean fsync = rnd.nextInt(4) == 0;
     byte[] run = FileContent.stream(length, after.runs().getLast().seed());
-    uncertain.add(path);
     files.remove(path);
-    workload.run(
+    change(
         fsync ? "overwrite+fsync" : "overwrite",
         path,
-        () -> write(path, run, offset, 128 << 10, fsync, false));
-    uncertain.remove(path);
+        () -> write(path, run, offset, 128 << 10, fsync, false),
+        path);
     files.put(path, after);
     bytes += after.size() - before.size();
   }
@@ -243,26 +240,14 @@ final class WorkloadWorker {
     String from = pick(files.navigableKeySet());
     String to = pick(dirs) + "/f" + nextName++;
     FileContent c = files.remove(from);
-    uncertain.add(from);
-    uncertain.add(to);
-    workload.run("rename", from + " -> " + to, () -> Files.move(resolve(from), resolve(to)));
-    uncertain.remove(from);
-    uncertain.remove(to);
+    change("rename", from + " -> " + to, () -> move(from, to), from, to);
     files.put(to, c);
   }
 
   private void unlink() throws OpFailed {
     String path = pick(files.navigableKeySet());
     FileContent c = files.remove(path);
-    uncertain.add(path);
-    workload.run(
-        "unlink",
-        path,
-        () -> {
-          Files.delete(resolve(path));
-          return null;
-        });
-    uncertain.remove(path);
+    change("unlink", path, () -> delete(path), path);
     bytes -= c.size();
   }
 
@@ -270,9 +255,7 @@ final class WorkloadWorker {
     if (depth(dir) > DEPTH_MAX) {
       return;
     }
-    uncertain.add(dir);
-    workload.run("mkdir", dir, () -> Files.createDirectory(resolve(dir)));
-    uncertain.remove(dir);
+    change("mkdir", dir, () -> Files.createDirectory(resolve(dir)), dir);
     dirs.add(dir);
   }
 
@@ -293,11 +276,7 @@ final class WorkloadWorker {
     List<String> movedDirs = new ArrayList<>(under(dirs, from + "/"));
     movedDirs.add(from);
     dirs.removeAll(movedDirs);
-    uncertain.add(from);
-    uncertain.add(to);
-    workload.run("rename-dir", from + " -> " + to, () -> Files.move(resolve(from), resolve(to)));
-    uncertain.remove(from);
-    uncertain.remove(to);
+    change("rename-dir", from + " -> " + to, () -> move(from, to), from, to);
     movedFiles.forEach((p, c) -> files.put(to + p.substring(from.length()), c));
     movedDirs.forEach(d -> dirs.add(to + d.substring(from.length())));
   }
@@ -310,15 +289,7 @@ final class WorkloadWorker {
           && under(uncertain, dir + "/").isEmpty()
           && rnd.nextBoolean()) {
         dirs.remove(dir);
-        uncertain.add(dir);
-        workload.run(
-            "rmdir",
-            dir,
-            () -> {
-              Files.delete(resolve(dir));
-              return null;
-            });
-        uncertain.remove(dir);
+        change("rmdir", dir, () -> delete(dir), dir);
         return;
       }
     }
@@ -354,6 +325,26 @@ final class WorkloadWorker {
   }
 
   // ---- helpers ----
+
+  /**
+   * Runs an operation that changes {@code paths}: they are uncertain until it returns, and stay so
+   * if it fails (the caller then leaves them out of the model).
+   */
+  private void change(String op, String shown, Callable<?> body, String... paths) throws OpFailed {
+    List<String> changed = List.of(paths);
+    uncertain.addAll(changed);
+    workload.run(op, shown, body);
+    uncertain.removeAll(changed);
+  }
+
+  private Path move(String from, String to) throws IOException {
+    return Files.move(resolve(from), resolve(to));
+  }
+
+  private Void delete(String rel) throws IOException {
+    Files.delete(resolve(rel));
+    return null;
+  }
 
   private Path resolve(String rel) {
     return workload.root().resolve(rel);
