@@ -48,7 +48,7 @@ class FstabMountTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    repo = repoRoot();
+    repo = Sh.repoRoot();
     Path script = repo.resolve("scripts/mount.hearth");
     if (Files.exists(HELPER, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       assertTrue(
@@ -121,7 +121,8 @@ class FstabMountTest {
   void badSpecFailsWithTheMessage() throws Exception {
     Path mnt = Files.createDirectories(tmp.resolve("mnt"));
     Sh.Result r =
-        Sh.exec(tmp, T, List.of("mount", "-t", "hearth", "no-port", mnt.toString()), env());
+        Sh.exec(
+            tmp, T, List.of("mount", "-t", "hearth", "no-port", mnt.toString()), Sh.scriptEnv());
     assertNotEquals(0, r.exit(), r.output());
     assertTrue(r.output().contains("cluster member 'no-port': expected host:port"), r.output());
     assertNull(MountTable.fstypeAt(mnt));
@@ -144,7 +145,7 @@ class FstabMountTest {
   }
 
   private Mount mount(List<String> cmd, Path mnt) throws Exception {
-    Sh.Result r = Sh.exec(tmp, T, cmd, env());
+    Sh.Result r = Sh.exec(tmp, T, cmd, Sh.scriptEnv());
     boolean served = MountTable.isHearthMount(mnt);
     Matcher m = Pattern.compile("\\(pid (\\d+), log (.+)\\)").matcher(r.output());
     if (!m.find()) {
@@ -175,13 +176,6 @@ class FstabMountTest {
     Sh.exec(tmp, T, List.of("stat", m.mnt().toString()), Map.of()).ok("stat after umount");
   }
 
-  /** The helper runs from this JVM's class path and java: no jars need to be built. */
-  private static Map<String, String> env() {
-    return Map.of(
-        "HEARTH_CLASSPATH", System.getProperty("java.class.path"),
-        "JAVA_HOME", System.getProperty("java.home"));
-  }
-
   /** The super options (FUSE's, after the last field separator) of the mount at {@code dir}. */
   private static String superOptions(Path dir) throws IOException {
     String want = dir.toString().replace(" ", "\\040");
@@ -192,14 +186,5 @@ class FstabMountTest {
       }
     }
     return "(not mounted)";
-  }
-
-  private static Path repoRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("scripts/mount.hearth"))) {
-        return p;
-      }
-    }
-    throw new AssertionError("no scripts/mount.hearth above " + Path.of("").toAbsolutePath());
   }
 }

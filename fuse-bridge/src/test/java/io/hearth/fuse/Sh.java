@@ -2,6 +2,7 @@ package io.hearth.fuse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,26 @@ public final class Sh {
   }
 
   private Sh() {}
+
+  /** The checkout these tests run from: the first directory above the working one with scripts/. */
+  public static Path repoRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("scripts/hearth"))) {
+        return p;
+      }
+    }
+    throw new AssertionError("no scripts/hearth above " + Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * The environment for running the repository's scripts from this JVM's class path and java
+   * (scripts/hearth honours HEARTH_CLASSPATH): no jars need to be built.
+   */
+  public static Map<String, String> scriptEnv() {
+    return Map.of(
+        "HEARTH_CLASSPATH", System.getProperty("java.class.path"),
+        "JAVA_HOME", System.getProperty("java.home"));
+  }
 
   /** {@code bash -c script} in {@code dir}; stdout and stderr together. */
   public static Result run(Path dir, Duration timeout, String script)
