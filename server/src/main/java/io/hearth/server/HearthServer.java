@@ -136,6 +136,15 @@ public final class HearthServer implements AutoCloseable {
     // Linearizable reads by ReadIndex, answered from the leader's lease without a heartbeat round.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
+    // A fresh group's first election, spread wide: when several members time out together (a
+    // loaded machine), short-lived leaders each write an entry 0, and Ratis 3.2.0 can then take a
+    // follower's conflicting entry 0 for committed (a heartbeat without a previous entry) and never
+    // replace it: that member stays at index 0 for good. Seen at cluster start under load; a wide
+    // spread makes one member time out well before the others.
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(
+        p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(
+        p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(
         p, config.get(ServerConfig.SNAPSHOT_EVERY_ENTRIES));

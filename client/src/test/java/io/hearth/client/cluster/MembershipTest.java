@@ -8,12 +8,9 @@ import io.hearth.client.ClusterSpec;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
-import io.hearth.client.admin.DataSurvey;
 import io.hearth.client.admin.Membership;
 import io.hearth.protocol.Groups;
 import io.hearth.protocol.Maps;
-import io.hearth.protocol.meta.ClusterMap;
-import io.hearth.protocol.meta.GroupInfo;
 import io.hearth.protocol.meta.NodeInfo;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -72,7 +69,7 @@ class MembershipTest {
       for (var e : files.entrySet()) {
         assertArrayEquals(e.getValue(), read(h, e.getKey()), e.getKey());
       }
-      assertFullyReplicated(c.spec(), "n1", "n2");
+      AdminCli.awaitFullyReplicated(c.spec(), "n1", "n2");
     }
   }
 
@@ -103,31 +100,6 @@ class MembershipTest {
       assertTrue(r.err().contains("lose its majority"), r::toString);
       assertTrue(r.err().contains("--force"), r::toString);
     }
-  }
-
-  /** Every group has three voters, none of them a removed node, each holding every block. */
-  static void assertFullyReplicated(String spec, String... gone) throws Exception {
-    long deadline = System.currentTimeMillis() + 60_000;
-    String last = "";
-    while (System.currentTimeMillis() < deadline) {
-      try (Membership m = new Membership(ClusterSpec.parse(spec))) {
-        ClusterMap map = m.map();
-        DataSurvey s = m.survey(map);
-        boolean ok = s.underReplicated(Membership.REPLICAS) == 0;
-        for (GroupInfo g : map.getGroupsList()) {
-          ok &= g.getMembersCount() == Membership.REPLICAS && g.getJoining().isEmpty();
-          for (String id : gone) {
-            ok &= !Maps.holds(g, id);
-          }
-        }
-        if (ok) {
-          return;
-        }
-        last = map.toString();
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not fully replicated within 60 s: " + last);
   }
 
   static void write(HearthClient h, String path, byte[] b) throws Exception {
