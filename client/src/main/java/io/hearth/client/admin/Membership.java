@@ -71,6 +71,7 @@ public final class Membership implements AutoCloseable {
    * election; until then this waits, at most {@link #FIRST_MAP_WAIT_MS} (then ENOENT).
    */
   public ClusterMap map() throws HearthException {
+    followMembers();
     long deadline = System.currentTimeMillis() + FIRST_MAP_WAIT_MS;
     while (true) {
       try {
@@ -114,6 +115,27 @@ public final class Membership implements AutoCloseable {
     }
     throw new HearthException(Errno.EAGAIN, "the cluster map kept changing; try again");
   }
+
+  /**
+   * Points the meta client at the meta group's current members (at most every {@link
+   * #FOLLOW_EVERY_MS}): a command that runs for a long time (decommission) outlives members named
+   * on its command line.
+   */
+  private void followMembers() {
+    long now = System.currentTimeMillis();
+    if (now - lastFollowMs < FOLLOW_EVERY_MS) {
+      return;
+    }
+    lastFollowMs = now;
+    try {
+      meta.followMembers(metaPeers());
+    } catch (HearthException e) {
+      // the next call tries again; this one goes to the members known so far
+    }
+  }
+
+  static final long FOLLOW_EVERY_MS = 5_000;
+  private long lastFollowMs;
 
   /** The meta group's members as the cluster reports them. */
   public List<RaftPeer> metaPeers() throws HearthException {
@@ -222,9 +244,13 @@ public final class Membership implements AutoCloseable {
 
   private static boolean hostsMeta(RaftPeer p) {
     try (RaftClient c = adminClient(metaGroup(List.of(p)), 5_000)) {
-      return c.getGroupManagementApi(p.getId()).info(RaftGroupId.valueOf(Groups.META)).isSuccess();
-    } catch (IOException e) {
-      return false;
+      // list, not info: a division that waits to be added has no log to describe yet
+      return c.getGroupManagementApi(p.getId())
+          .list()
+          .getGroupIds()
+          .contains(RaftGroupId.valueOf(Groups.META));
+    } catch (IOException | RuntimeException e) {
+      return false; // gRPC reports a refused connection unchecked
     }
   }
 
@@ -254,7 +280,12 @@ public final class Membership implements AutoCloseable {
                 .map(ClusterStatus.Member::id)
                 .findFirst()
                 .orElse(null);
-        transferLeader(to);
+        try {
+          transferLeader(to);
+        } catch (HearthException e) {
+          // Best effort (the leader may have changed meanwhile): Ratis hands leadership on
+          // itself when the leader commits its own removal, after one election timeout.
+        }
       }
       List<RaftPeer> next = peers.stream().filter(p -> !p.getId().toString().equals(id)).toList();
       setMetaConf(peers, next);

@@ -1,9 +1,13 @@
 package io.hearth.client.cli;
 
+import io.hearth.client.admin.DataSurvey;
 import io.hearth.client.admin.Membership;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Maps;
+import io.hearth.protocol.meta.ClusterMap;
+import io.hearth.protocol.meta.GroupInfo;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,11 +47,24 @@ final class AddNodeCommand extends MembershipCommand {
     boolean ok =
         await(
             m,
-            map -> Maps.groupsOf(map, id).stream().anyMatch(g -> g.getMembersList().contains(id)),
-            map -> "waiting for " + id + " to take a data group");
+            map -> servesAGroup(m, map),
+            map -> "waiting for " + id + " to take a data group and its members to answer");
     if (ok) {
       out.println(id + " holds " + Maps.groupsOf(m.map(), id).size() + " data group(s)");
     }
     return ok ? 0 : HearthCli.EXIT_FAILED;
+  }
+
+  /** The node is a member of a data group whose every member answers: it serves it. */
+  private boolean servesAGroup(Membership m, ClusterMap map) {
+    List<GroupInfo> held =
+        Maps.groupsOf(map, id).stream().filter(g -> g.getMembersList().contains(id)).toList();
+    if (held.isEmpty()) {
+      return false;
+    }
+    DataSurvey s = m.survey(map);
+    return held.stream()
+        .allMatch(
+            g -> s.of(g.getNumber()).values().stream().allMatch(DataSurvey.Replica::reachable));
   }
 }

@@ -23,8 +23,12 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -155,7 +159,29 @@ public final class MetaClient implements AutoCloseable {
   }
 
   private CompletableFuture<MetaReply> sendWrite(MetaRequest req) {
-    return withDeadline(decode(raft.async().send(toMessage(req))));
+    Message m = toMessage(req);
+    return withDeadline(
+        ReadRetry.run(
+            () -> decode(raft.async().send(m)),
+            MetaClient::refusedUnlogged,
+            READ_RETRY_DEADLINE_MS));
+  }
+
+  /**
+   * A write the leader refused before logging it, so sending it again cannot apply it twice: the
+   * leader was stepping down or handing leadership over (a transfer, or its own removal from the
+   * group), which Ratis's client reports instead of retrying.
+   */
+  static boolean refusedUnlogged(HearthException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof LeaderSteppingDownException
+          || t instanceof TransferLeadershipException
+          || t instanceof LeaderNotReadyException
+          || t instanceof NotLeaderException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

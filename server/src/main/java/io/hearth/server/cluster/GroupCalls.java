@@ -128,6 +128,8 @@ final class GroupCalls {
           }
         } catch (IOException e) {
           last = e;
+        } catch (RuntimeException e) {
+          last = new IOException(e.getMessage(), e); // gRPC reports a refused connection unchecked
         }
       }
     }

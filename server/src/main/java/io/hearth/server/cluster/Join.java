@@ -41,6 +41,9 @@ public final class Join {
             }
           } catch (IOException e) {
             last = e;
+          } catch (RuntimeException e) {
+            last =
+                new IOException(e.getMessage(), e); // gRPC reports a refused connection unchecked
           }
         }
       }
