@@ -58,6 +58,8 @@ public final class InProcessCluster implements AutoCloseable {
         flags.put(
             ServerConfig.DATA_DIR.name(), (own != null ? own : dir.resolve("n" + i)).toString());
         flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
+        // The default (gRPC port + 2000) is not checked free; a checked one keeps runs apart.
+        flags.putIfAbsent(ServerConfig.METRICS_PORT.name(), Integer.toString(freePort()));
         servers.add(
             new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set));
       }
