@@ -124,6 +124,7 @@ public final class InProcessCluster implements AutoCloseable {
     flags.put(ServerConfig.DATA_DIR.name(), dir.resolve(id).toString());
     flags.put(ServerConfig.ADDRESS.name(), address);
     flags.put(ServerConfig.JOIN.name(), spec());
+    flags.putIfAbsent(ServerConfig.METRICS_PORT.name(), Integer.toString(freePort()));
     HearthServer s =
         new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set);
     servers.add(s);
