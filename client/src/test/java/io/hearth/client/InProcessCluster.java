@@ -58,6 +58,8 @@ public final class InProcessCluster implements AutoCloseable {
         flags.put(
             ServerConfig.DATA_DIR.name(), (own != null ? own : dir.resolve("n" + i)).toString());
         flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
+        // The default (gRPC port + 2000) is not checked free; a checked one keeps runs apart.
+        flags.putIfAbsent(ServerConfig.METRICS_PORT.name(), Integer.toString(freePort()));
         servers.add(
             new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set));
       }
@@ -122,6 +124,7 @@ public final class InProcessCluster implements AutoCloseable {
     flags.put(ServerConfig.DATA_DIR.name(), dir.resolve(id).toString());
     flags.put(ServerConfig.ADDRESS.name(), address);
     flags.put(ServerConfig.JOIN.name(), spec());
+    flags.putIfAbsent(ServerConfig.METRICS_PORT.name(), Integer.toString(freePort()));
     HearthServer s =
         new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set);
     servers.add(s);

@@ -13,6 +13,7 @@ import io.hearth.server.data.DataStateMachine;
 import io.hearth.server.meta.MetaStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
+import io.hearth.server.metrics.NodeMetrics;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -64,6 +65,7 @@ public final class HearthServer implements AutoCloseable {
   private final Reconciler reconciler;
   private final Mover mover;
   private final BlockGc gc;
+  private final NodeMetrics metrics;
 
   public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
       throws IOException {
@@ -77,11 +79,13 @@ public final class HearthServer implements AutoCloseable {
     boolean existing = Files.isDirectory(raftDir.resolve(metaId.getUuid().toString()));
     long graceMs = config.get(ServerConfig.GC_GRACE_MS);
     ClusterView[] viewRef = new ClusterView[1];
+    this.metrics = new NodeMetrics(config, System::nanoTime);
     MetaOps ops =
         new MetaOps(
             capacityOf(dataDir),
             stored -> viewRef[0].layoutReply(stored),
             TimeUnit.MILLISECONDS.toNanos(graceMs / 2));
+    ops.recordTo(metrics.recorder(metaId));
     MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
     Path blocksRoot = dataDir.resolve("blocks");
@@ -94,7 +98,8 @@ public final class HearthServer implements AutoCloseable {
           if (n < 0) {
             throw new IllegalArgumentException("group " + gid + " is not a Hearth group");
           }
-          return new DataStateMachine(blocksRoot.resolve("g" + n), reserve, graceMs, clock, fatal);
+          return new DataStateMachine(
+              blocksRoot.resolve("g" + n), reserve, graceMs, clock, fatal, metrics.recorder(gid));
         };
     RaftServer.Builder b =
         RaftServer.newBuilder()
@@ -191,6 +196,7 @@ public final class HearthServer implements AutoCloseable {
   }
 
   public void start() throws IOException {
+    metrics.start(raft); // first: a busy metrics port fails the start while nothing runs yet
     raft.start();
     if (config.joining() && !hostsMeta()) {
       joinMeta();
@@ -235,12 +241,18 @@ public final class HearthServer implements AutoCloseable {
     return raft;
   }
 
+  /** The port of this node's /metrics and /health, or 0 when turned off. */
+  public int metricsPort() {
+    return metrics.port();
+  }
+
   public ServerConfig config() {
     return config;
   }
 
   @Override
   public void close() throws IOException {
+    metrics.close();
     gc.close();
     mover.close();
     reconciler.close();

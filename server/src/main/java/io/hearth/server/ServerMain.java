@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
       "and of its data groups (file blocks on local disk).",
       "Settings come from --config (a properties file) and/or the flags below; flags win.",
       "Keys: node.id, data.dir, peers (id@host:port[:streamPort],...), join, address,"
-          + " snapshot.every.entries, data.reserve.bytes, gc.grace.ms, gc.interval.ms.",
+          + " snapshot.every.entries, data.reserve.bytes, gc.grace.ms, gc.interval.ms,"
+          + " metrics.port (HTTP /metrics and /health; default: port+2000; 0: off).",
       "A new cluster: every node with the same --peers. A node joining a running cluster:",
       "  hearth server --id n4 --data-dir D --address host:port --join host1:port1,...",
       "  then, from anywhere: hearth admin add-node n4 host:port"
@@ -59,6 +60,11 @@ public final class ServerMain implements Callable<Integer> {
       description = "address: where a joining node listens")
   String address;
 
+  @Option(
+      names = "--metrics-port",
+      description = "metrics.port: HTTP port of /metrics and /health (default port+2000; 0: off)")
+  String metricsPort;
+
   @Override
   public Integer call() throws Exception {
     Map<String, String> flags = new HashMap<>();
@@ -67,6 +73,7 @@ public final class ServerMain implements Callable<Integer> {
     flags.put(ServerConfig.PEERS.name(), peers);
     flags.put(ServerConfig.JOIN.name(), join);
     flags.put(ServerConfig.ADDRESS.name(), address);
+    flags.put(ServerConfig.METRICS_PORT.name(), metricsPort);
     ServerConfig cfg;
     try {
       cfg = ServerConfig.load(config, flags);
@@ -86,6 +93,19 @@ public final class ServerMain implements Callable<Integer> {
                 + " peers (id@host:port:streamPort).");
         return 1;
       }
+    }
+    String metricsBusy = cfg.metricsPort() == 0 ? null : portInUse(self.host(), cfg.metricsPort());
+    if (metricsBusy != null) {
+      System.err.println(
+          "hearth server: cannot serve metrics on "
+              + self.host()
+              + ":"
+              + cfg.metricsPort()
+              + ": "
+              + metricsBusy);
+      System.err.println(
+          "Set metrics.port (--metrics-port) to a free port, or to 0 to turn the endpoint off.");
+      return 1;
     }
     HearthServer server =
         new HearthServer(

@@ -64,6 +64,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final Path dir;
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private final Map<String, Integer> streamPorts = new LinkedHashMap<>();
+  private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
   private final Path configFile;
 
@@ -77,6 +78,7 @@ public final class ProcessCluster implements AutoCloseable {
     for (int i = 1; i <= n; i++) {
       ports.put("n" + i, InProcessCluster.freePort());
       streamPorts.put("n" + i, InProcessCluster.freePort());
+      metricsPorts.put("n" + i, InProcessCluster.freePort());
     }
     if (config.isEmpty()) {
       configFile = null;
@@ -170,6 +172,7 @@ public final class ProcessCluster implements AutoCloseable {
     cmd.add("--id=" + id);
     cmd.add("--data-dir=" + dataDir(id));
     cmd.add("--peers=" + peers());
+    cmd.add("--metrics-port=" + metricsPorts.get(id));
     if (configFile != null) {
       cmd.add("--config=" + configFile);
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 
 /**
@@ -14,6 +15,9 @@ import java.util.Properties;
  * a properties file and/or flags; flags win. Unknown keys and bad values fail the start.
  */
 public final class ServerConfig {
+  /** metrics.port defaults to this node's gRPC port plus this. */
+  public static final int METRICS_PORT_OFFSET = 2000;
+
   public static final ConfigKey<String> NODE_ID =
       new ConfigKey<>("node.id", s -> s, null, "", "this node's id; must appear in peers");
   public static final ConfigKey<Path> DATA_DIR =
@@ -73,6 +77,17 @@ public final class ServerConfig {
           "ms",
           "how often the meta leader deletes blocks that files no longer refer to");
 
+  public static final ConfigKey<OptionalInt> METRICS_PORT =
+      new ConfigKey<>(
+          "metrics.port",
+          ServerConfig::optionalPort,
+          "",
+          "port",
+          "HTTP port of /metrics (Prometheus) and /health, on this node's host; default: the gRPC"
+              + " port + "
+              + METRICS_PORT_OFFSET
+              + "; 0 turns the endpoint off");
+
   public static final List<ConfigKey<?>> ALL =
       List.of(
           NODE_ID,
@@ -83,7 +98,8 @@ public final class ServerConfig {
           SNAPSHOT_EVERY_ENTRIES,
           DATA_RESERVE_BYTES,
           GC_GRACE_MS,
-          GC_INTERVAL_MS);
+          GC_INTERVAL_MS,
+          METRICS_PORT);
 
   private final Map<String, String> raw;
 
@@ -133,7 +149,7 @@ public final class ServerConfig {
         throw new IllegalArgumentException(
             "a node that joins needs address (where it listens) and no peers");
       }
-      self();
+      metricsPort(); // and self()
       return;
     }
     if (get(PEERS).isEmpty()) {
@@ -143,6 +159,7 @@ public final class ServerConfig {
     if (get(PEERS).stream().noneMatch(p -> p.id().equals(id))) {
       throw new IllegalArgumentException("node.id '" + id + "' is not among peers " + get(PEERS));
     }
+    metricsPort();
   }
 
   /** Whether this node joins a running cluster (join given) rather than forming one. */
@@ -173,6 +190,39 @@ public final class ServerConfig {
       return Peer.parse(id + "@" + get(ADDRESS));
     }
     return get(PEERS).stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  /**
+   * The port of this node's metrics endpoint: metrics.port, else the gRPC port + {@value
+   * #METRICS_PORT_OFFSET}; 0 when turned off.
+   */
+  public int metricsPort() {
+    Peer self = self();
+    int port = get(METRICS_PORT).orElse(self.port() + METRICS_PORT_OFFSET);
+    if (port > 65535) {
+      throw new IllegalArgumentException(
+          "metrics.port: the default, gRPC port "
+              + self.port()
+              + " + "
+              + METRICS_PORT_OFFSET
+              + ", is beyond 65535; set metrics.port");
+    }
+    if (port == self.port() || port == self.streamPort()) {
+      throw new IllegalArgumentException(
+          "metrics.port " + port + " is also this node's gRPC or stream port");
+    }
+    return port;
+  }
+
+  private static OptionalInt optionalPort(String s) {
+    if (s.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    int v = Integer.parseInt(s);
+    if (v < 0 || v > 65535) {
+      throw new IllegalArgumentException("not a port (0 turns it off, else 1-65535)");
+    }
+    return OptionalInt.of(v);
   }
 
   private static long nonNegativeLong(String s) {

@@ -7,9 +7,11 @@ import io.hearth.protocol.data.BlockInfo;
 import io.hearth.protocol.data.DataEntry;
 import io.hearth.protocol.data.DataReply;
 import io.hearth.protocol.data.DataRequest;
+import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.data.PutBlock;
 import io.hearth.protocol.data.ReadBlock;
 import io.hearth.server.LifecycleStateMachine;
+import io.hearth.server.OpRecorder;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.File;
@@ -72,6 +74,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
   private final long reserveBytes;
   private final long tmpMaxAgeMs;
   private final Consumer<Throwable> fatal;
+  private final OpRecorder recorder;
   private volatile BlockStore store;
   private volatile Repairer repairer;
 
@@ -80,10 +83,17 @@ public final class DataStateMachine extends LifecycleStateMachine {
    * @param reserveBytes free space kept back on the data disk; a block that would eat into it gets
    *     ENOSPC
    * @param tmpMaxAgeMs age after which an uncommitted streamed block is deleted
+   * @param recorder where each operation and the bytes read and written are counted (metrics)
    */
   public DataStateMachine(
-      Path blocksDir, long reserveBytes, long tmpMaxAgeMs, Clock clock, Consumer<Throwable> fatal) {
+      Path blocksDir,
+      long reserveBytes,
+      long tmpMaxAgeMs,
+      Clock clock,
+      Consumer<Throwable> fatal,
+      OpRecorder recorder) {
     super(clock);
+    this.recorder = recorder;
     this.blocksDir = blocksDir;
     this.reserveBytes = reserveBytes;
     this.tmpMaxAgeMs = tmpMaxAgeMs;
@@ -202,6 +212,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     long index = entry.getIndex();
+    long startNs = recorder.startNs();
     try {
       StateMachineLogEntryProto sm = entry.getStateMachineLogEntry();
       DataEntry de = DataEntry.parseFrom(sm.getLogData().asReadOnlyByteBuffer());
@@ -213,6 +224,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
             default -> throw new IllegalStateException("logged " + req.getOpCase());
           };
       updateLastAppliedTermIndex(entry.getTerm(), index);
+      recorder.record(req.getOpCase(), true, 0, startNs);
       return CompletableFuture.completedFuture(toMessage(reply));
     } catch (Throwable t) {
       LOG.error("{}: cannot apply entry {}; stopping", getId(), index, t);
@@ -225,7 +237,9 @@ public final class DataStateMachine extends LifecycleStateMachine {
       throws IOException {
     String key = streamKey(ClientId.valueOf(sm.getClientId()), sm.getCallId());
     boolean stored = store.commit(key, id, timeNs, put) >= 0;
-    if (!stored) {
+    if (stored) {
+      recorder.bytesWritten(put.getLength());
+    } else {
       // One line per block would flood the log of a member catching up after a long absence.
       LOG.debug("{}: block {} committed without its bytes here; repairing", getId(), id);
       repairer.enqueue(id);
@@ -252,14 +266,24 @@ public final class DataStateMachine extends LifecycleStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
+    long startNs = recorder.startNs();
+    DataRequest.OpCase op = DataRequest.OpCase.OP_NOT_SET;
+    int errno = 0;
     try {
       DataRequest req = parse(request.getContent());
-      if (req.getOpCase() == DataRequest.OpCase.READ && !req.getRead().getRaw()) {
-        return CompletableFuture.completedFuture(readBytes(req.getRead()));
+      op = req.getOpCase();
+      if (op == DataRequest.OpCase.READ && !req.getRead().getRaw()) {
+        Message bytes = readBytes(req.getRead());
+        recorder.bytesRead(bytes.getContent().size());
+        return CompletableFuture.completedFuture(bytes);
       }
       DataReply reply =
-          switch (req.getOpCase()) {
-            case READ -> DataReply.newBuilder().setRaw(readRaw(req.getRead())).build();
+          switch (op) {
+            case READ -> {
+              io.hearth.protocol.data.RawBlock raw = readRaw(req.getRead());
+              recorder.bytesRead(raw.getData().size());
+              yield DataReply.newBuilder().setRaw(raw).build();
+            }
             case LIST -> {
               int max = Math.min(Math.max(1, req.getList().getMax()), 10_000);
               yield DataReply.newBuilder()
@@ -276,13 +300,30 @@ public final class DataStateMachine extends LifecycleStateMachine {
           };
       return CompletableFuture.completedFuture(toMessage(reply));
     } catch (HearthException e) {
+      errno = e.errno().code();
       if (isBytesRead(request)) {
         return CompletableFuture.failedFuture(e);
       }
       return CompletableFuture.completedFuture(toMessage(error(e)));
     } catch (IOException e) {
+      errno = Errno.EIO.code();
       return CompletableFuture.completedFuture(
           toMessage(error(new HearthException(Errno.EIO, e.toString()))));
+    } finally {
+      recorder.record(op, false, errno, startNs);
+    }
+  }
+
+  /** This replica's blocks and disk, or null before the state machine is initialized. */
+  public DataStat localStat() {
+    BlockStore s = store;
+    if (s == null) {
+      return null;
+    }
+    try {
+      return s.stat();
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -282,6 +282,22 @@ public final class MetaStateMachine extends LifecycleStateMachine {
     return last.getIndex();
   }
 
+  /**
+   * A RocksDB integer property of the live store, or -1 while there is none (closed, or being
+   * replaced by an installed snapshot); for metrics, from any thread.
+   */
+  public long rocksProperty(String name) {
+    if (!storeLock.readLock().tryLock()) {
+      return -1;
+    }
+    try {
+      MetaStore s = store;
+      return s == null ? -1 : s.longProperty(name);
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
   @Override
   public void close() throws IOException {
     storeLock.writeLock().lock();

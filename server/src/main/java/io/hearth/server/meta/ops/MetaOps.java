@@ -8,6 +8,7 @@ import io.hearth.protocol.meta.MetaBatch;
 import io.hearth.protocol.meta.MetaBatchReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.server.OpRecorder;
 import io.hearth.server.meta.store.InodeRecord;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -62,6 +63,14 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.UNREFERENCED, new UnreferencedOp());
     ops.put(MetaRequest.OpCase.MAP_GET, new MapGetOp());
     ops.put(MetaRequest.OpCase.MAP_SET, new MapSetOp());
+  }
+
+  /**
+   * Reports each request's op, outcome and duration to {@code recorder} (metrics). Per request, not
+   * per log entry or read: a batch holds many. Call before the ops serve.
+   */
+  public void recordTo(OpRecorder recorder) {
+    ops.replaceAll((opCase, op) -> new RecordedOp(opCase, op, recorder));
   }
 
   /** The op for a request, or null when this build does not know it. */

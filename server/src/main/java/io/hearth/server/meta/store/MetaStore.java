@@ -137,6 +137,15 @@ public final class MetaStore implements AutoCloseable {
     }
   }
 
+  /** A RocksDB integer property (rocksdb.estimate-num-keys...), or -1 when it has none. */
+  public long longProperty(String name) {
+    try {
+      return db.getLongProperty(name);
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
   public void flush() throws IOException {
     try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
       db.flush(fo);
