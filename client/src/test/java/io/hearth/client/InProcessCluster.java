@@ -23,6 +23,7 @@ public final class InProcessCluster implements AutoCloseable {
   private final Path dir;
   private final List<String> peers = new ArrayList<>();
   private final List<HearthServer> servers = new ArrayList<>();
+  private final List<ServerConfig> configs = new ArrayList<>();
   public final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final Thread cleanup = new Thread(this::closeQuietly, "in-process-cluster-cleanup");
 
@@ -56,8 +57,8 @@ public final class InProcessCluster implements AutoCloseable {
         flags.put(
             ServerConfig.DATA_DIR.name(), (own != null ? own : dir.resolve("n" + i)).toString());
         flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
-        servers.add(
-            new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set));
+        configs.add(ServerConfig.load(null, flags));
+        servers.add(new HearthServer(configs.getLast(), Clock.systemUTC(), fatal::set));
       }
       for (HearthServer s : servers) {
         s.start();
@@ -99,6 +100,24 @@ public final class InProcessCluster implements AutoCloseable {
 
   public List<HearthServer> servers() {
     return servers;
+  }
+
+  /** Stops server {@code i} (0-based) cleanly, as a SIGTERM would; its data stays. */
+  public synchronized void stop(int i) throws IOException {
+    servers.get(i).close();
+  }
+
+  /**
+   * Starts server {@code i} again, a new {@link HearthServer} on its ports and data; {@code
+   * beforeStart} may set it up (a throttle, say) before it joins its groups.
+   */
+  public synchronized HearthServer restart(
+      int i, java.util.function.Consumer<HearthServer> beforeStart) throws IOException {
+    HearthServer s = new HearthServer(configs.get(i), Clock.systemUTC(), fatal::set);
+    servers.set(i, s);
+    beforeStart.accept(s);
+    s.start();
+    return s;
   }
 
   private void closeQuietly() {

@@ -298,11 +298,17 @@ final class BlockStore {
     }
   }
 
-  /** Records a block this replica should hold but does not (known only by id). */
-  synchronized void expectMissing(long id) throws IOException {
+  /**
+   * Records a block this replica should hold but does not (known only by id).
+   *
+   * @return whether it was neither held nor known to be missing before
+   */
+  synchronized boolean expectMissing(long id) throws IOException {
     if (!blocks.containsKey(id) && missing.add(id)) {
       Files.write(missingDir.resolve(Long.toHexString(id)), new byte[0]);
+      return true;
     }
+    return false;
   }
 
   boolean isMissing(long id) {

@@ -98,13 +98,24 @@ public final class DataStateMachine extends LifecycleStateMachine {
     store = new BlockStore(blocksDir, reserveBytes);
     store.sweepTmp(clock.millis(), tmpMaxAgeMs);
     SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
+    int lost = 0;
     if (snap != null) {
       setLastAppliedTermIndex(snap.getTermIndex());
+      // Replay starts after the snapshot and will never name these again: blocks the snapshot says
+      // this replica holds but its disk lacks (a wiped or replaced block directory).
+      for (long id : readManifest(snap.getFile().getPath())) {
+        lost += store.expectMissing(id) ? 1 : 0;
+      }
     }
     repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs);
     repairer.start();
     started();
-    LOG.info("{}: blocks in {}, snapshot {}", getId(), blocksDir, snap);
+    LOG.info(
+        "{}: blocks in {}, snapshot {}, {} blocks of it absent here (to repair)",
+        getId(),
+        blocksDir,
+        snap,
+        lost);
   }
 
   @Override
