@@ -10,6 +10,7 @@ import io.hearth.server.config.ServerConfig;
 import io.hearth.server.data.BlockGc;
 import io.hearth.server.data.DataLayout;
 import io.hearth.server.data.DataStateMachine;
+import io.hearth.server.data.RepairThrottle;
 import io.hearth.server.meta.MetaStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
@@ -64,6 +65,7 @@ public final class HearthServer implements AutoCloseable {
   private final Reconciler reconciler;
   private final Mover mover;
   private final BlockGc gc;
+  private final RepairThrottle repairThrottle;
 
   public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
       throws IOException {
@@ -85,6 +87,7 @@ public final class HearthServer implements AutoCloseable {
     MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
     Path blocksRoot = dataDir.resolve("blocks");
+    this.repairThrottle = new RepairThrottle(clock);
     StateMachine.Registry registry =
         gid -> {
           if (gid.getUuid().equals(Groups.META)) {
@@ -94,7 +97,8 @@ public final class HearthServer implements AutoCloseable {
           if (n < 0) {
             throw new IllegalArgumentException("group " + gid + " is not a Hearth group");
           }
-          return new DataStateMachine(blocksRoot.resolve("g" + n), reserve, graceMs, clock, fatal);
+          return new DataStateMachine(
+              blocksRoot.resolve("g" + n), reserve, graceMs, clock, fatal, repairThrottle);
         };
     RaftServer.Builder b =
         RaftServer.newBuilder()
@@ -228,6 +232,13 @@ public final class HearthServer implements AutoCloseable {
 
   public ServerConfig config() {
     return config;
+  }
+
+  /**
+   * The bandwidth block repair may take on this server (all its data groups); unlimited at start.
+   */
+  public RepairThrottle repairThrottle() {
+    return repairThrottle;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.hearth.client.files;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hearth.client.FileBytes;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Timeout;
  * A replica whose block directory is gone (a replaced disk, a new member) gets every block back
  * from the others: stopped cleanly (so its group's snapshot says which blocks it held and nothing
  * will be replayed), its blocks directory deleted, started again. Afterwards it holds every block,
- * byte for byte as the others do, and reports none missing.
+ * byte for byte as the others do, and reports none missing. With the repair throttle set, the same
+ * repair takes at least the time the rate allows.
  */
 class ReReplicationTest {
   private static final int MIB = 1 << 20;
@@ -53,12 +55,35 @@ class ReReplicationTest {
       long t0 = System.nanoTime();
       DataStat after = wipeAndRepair(c, h, s -> {});
       System.out.printf(
-          "ReReplicationTest: %d blocks repaired in %.1f s%n",
-          after.getBlocks(), (System.nanoTime() - t0) / 1e9);
+          "ReReplicationTest: %d blocks (%d bytes) repaired in %.1f s%n",
+          after.getRepairedBlocks(), after.getRepairedBytes(), (System.nanoTime() - t0) / 1e9);
+      assertEquals(after.getBlocks(), after.getRepairedBlocks(), "every block came by repair");
       assertSameBlockFiles(blocksDir(c.servers().get(0)), blocksDir(c.servers().get(VICTIM)));
       for (var e : written.entrySet()) {
         assertArrayEquals(e.getValue(), FileBytes.read(h, e.getKey()), e.getKey());
       }
+    }
+  }
+
+  @Test
+  @Timeout(240)
+  void throttledRepairTakesAtLeastWhatTheRateAllows() throws Exception {
+    long seed = System.nanoTime();
+    System.out.println("ReReplicationTest seed=" + seed);
+    long rate = 4L * MIB;
+    try (InProcessCluster c = new InProcessCluster(3);
+        HearthClient h = HearthClient.connect(c.spec())) {
+      write(h, "/big", 40 * MIB, new Random(seed)); // ten full blocks
+      long t0 = System.nanoTime();
+      DataStat after = wipeAndRepair(c, h, s -> s.repairThrottle().setRateBytesPerSec(rate));
+      long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+      long bytes = after.getRepairedBytes();
+      System.out.printf(
+          "ReReplicationTest: %d bytes repaired at %d bytes/s in %d ms%n", bytes, rate, elapsedMs);
+      assertTrue(bytes >= 40L * MIB, "repaired only " + bytes + " bytes");
+      // The bucket lets through one second of the rate at once, and one block beyond what it holds.
+      long minMs = (bytes - rate - Limits.BLOCK_MAX_BYTES) * 1000 / rate;
+      assertTrue(elapsedMs >= minMs, bytes + " bytes in " + elapsedMs + " ms at " + rate + " B/s");
     }
   }
 

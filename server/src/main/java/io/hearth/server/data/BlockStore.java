@@ -249,10 +249,13 @@ final class BlockStore {
   /**
    * Installs a verified copy fetched from a peer in place of a missing one. The copy is checked
    * against its own header CRCs and, when this replica kept the committed header, against that.
+   *
+   * @return whether the copy was installed; false when the block is no longer missing (deleted by
+   *     GC or repaired meanwhile)
    */
-  void repair(long id, RawBlock raw) throws IOException {
+  boolean repair(long id, RawBlock raw) throws IOException {
     if (!missing.contains(id)) {
-      return; // deleted (GC) or repaired meanwhile
+      return false;
     }
     PutBlock h = raw.getHeader();
     BlockFile.check(h);
@@ -281,10 +284,11 @@ final class BlockStore {
     synchronized (this) {
       if (!missing.remove(id)) {
         Files.deleteIfExists(tmp.resolve(key));
-        return;
+        return false;
       }
       commit(key, id, t, h);
       Files.deleteIfExists(missingDir.resolve(Long.toHexString(id)));
+      return true;
     }
   }
 
@@ -313,6 +317,10 @@ final class BlockStore {
 
   boolean isMissing(long id) {
     return missing.contains(id);
+  }
+
+  int missingCount() {
+    return missing.size();
   }
 
   Set<Long> missing() {

@@ -72,6 +72,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
   private final long reserveBytes;
   private final long tmpMaxAgeMs;
   private final Consumer<Throwable> fatal;
+  private final RepairThrottle repairThrottle;
   private volatile BlockStore store;
   private volatile Repairer repairer;
 
@@ -80,14 +81,21 @@ public final class DataStateMachine extends LifecycleStateMachine {
    * @param reserveBytes free space kept back on the data disk; a block that would eat into it gets
    *     ENOSPC
    * @param tmpMaxAgeMs age after which an uncommitted streamed block is deleted
+   * @param repairThrottle the bandwidth repair may take, shared by all data groups of the server
    */
   public DataStateMachine(
-      Path blocksDir, long reserveBytes, long tmpMaxAgeMs, Clock clock, Consumer<Throwable> fatal) {
+      Path blocksDir,
+      long reserveBytes,
+      long tmpMaxAgeMs,
+      Clock clock,
+      Consumer<Throwable> fatal,
+      RepairThrottle repairThrottle) {
     super(clock);
     this.blocksDir = blocksDir;
     this.reserveBytes = reserveBytes;
     this.tmpMaxAgeMs = tmpMaxAgeMs;
     this.fatal = fatal;
+    this.repairThrottle = repairThrottle;
   }
 
   @Override
@@ -107,7 +115,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
         lost += store.expectMissing(id) ? 1 : 0;
       }
     }
-    repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs);
+    repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs, repairThrottle);
     repairer.start();
     started();
     LOG.info(
@@ -281,7 +289,9 @@ public final class DataStateMachine extends LifecycleStateMachine {
                 DataReply.newBuilder()
                     .setStat(
                         store.stat().toBuilder()
-                            .setAppliedIndex(getLastAppliedTermIndex().getIndex()))
+                            .setAppliedIndex(getLastAppliedTermIndex().getIndex())
+                            .setRepairedBlocks(repairer.repairedBlocks())
+                            .setRepairedBytes(repairer.repairedBytes()))
                     .build();
             default -> throw new HearthException(Errno.EINVAL, req.getOpCase() + " is not a read");
           };
