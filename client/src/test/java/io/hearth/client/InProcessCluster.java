@@ -24,6 +24,7 @@ public final class InProcessCluster implements AutoCloseable {
   private final List<String> peers = new ArrayList<>();
   private final List<HearthServer> servers = new ArrayList<>();
   private final Map<String, String> config = new HashMap<>();
+  private final List<ServerConfig> configs = new ArrayList<>();
   public final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final Thread cleanup = new Thread(this::closeQuietly, "in-process-cluster-cleanup");
 
@@ -60,8 +61,8 @@ public final class InProcessCluster implements AutoCloseable {
         flags.put(ServerConfig.PEERS.name(), String.join(",", peers));
         // The default (gRPC port + 2000) is not checked free; a checked one keeps runs apart.
         flags.putIfAbsent(ServerConfig.METRICS_PORT.name(), Integer.toString(freePort()));
-        servers.add(
-            new HearthServer(ServerConfig.load(null, flags), Clock.systemUTC(), fatal::set));
+        configs.add(ServerConfig.load(null, flags));
+        servers.add(new HearthServer(configs.getLast(), Clock.systemUTC(), fatal::set));
       }
       for (HearthServer s : servers) {
         s.start();
@@ -137,6 +138,27 @@ public final class InProcessCluster implements AutoCloseable {
     HearthServer s = server(id);
     servers.remove(s);
     s.close();
+  }
+
+  /**
+   * Stops server {@code i} (0-based, of the first n; not with {@link #join} or {@link
+   * #stop(String)}) cleanly, as a SIGTERM would; its data stays.
+   */
+  public synchronized void stop(int i) throws IOException {
+    servers.get(i).close();
+  }
+
+  /**
+   * Starts server {@code i} again, a new {@link HearthServer} on its ports and data; {@code
+   * beforeStart} may set it up (a throttle, say) before it joins its groups.
+   */
+  public synchronized HearthServer restart(
+      int i, java.util.function.Consumer<HearthServer> beforeStart) throws IOException {
+    HearthServer s = new HearthServer(configs.get(i), Clock.systemUTC(), fatal::set);
+    servers.set(i, s);
+    beforeStart.accept(s);
+    s.start();
+    return s;
   }
 
   private void closeQuietly() {

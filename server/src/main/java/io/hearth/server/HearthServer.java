@@ -1,6 +1,7 @@
 package io.hearth.server;
 
 import io.hearth.protocol.Groups;
+import io.hearth.protocol.meta.ClusterMap;
 import io.hearth.server.cluster.ClusterView;
 import io.hearth.server.cluster.Join;
 import io.hearth.server.cluster.Mover;
@@ -10,6 +11,7 @@ import io.hearth.server.config.ServerConfig;
 import io.hearth.server.data.BlockGc;
 import io.hearth.server.data.DataLayout;
 import io.hearth.server.data.DataStateMachine;
+import io.hearth.server.data.RepairThrottle;
 import io.hearth.server.meta.MetaStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
@@ -66,6 +68,7 @@ public final class HearthServer implements AutoCloseable {
   private final Mover mover;
   private final BlockGc gc;
   private final NodeMetrics metrics;
+  private final RepairThrottle repairThrottle;
 
   public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
       throws IOException {
@@ -89,6 +92,7 @@ public final class HearthServer implements AutoCloseable {
     MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
     Path blocksRoot = dataDir.resolve("blocks");
+    this.repairThrottle = new RepairThrottle(clock);
     StateMachine.Registry registry =
         gid -> {
           if (gid.getUuid().equals(Groups.META)) {
@@ -99,7 +103,13 @@ public final class HearthServer implements AutoCloseable {
             throw new IllegalArgumentException("group " + gid + " is not a Hearth group");
           }
           return new DataStateMachine(
-              blocksRoot.resolve("g" + n), reserve, graceMs, clock, fatal, metrics.recorder(gid));
+              blocksRoot.resolve("g" + n),
+              reserve,
+              graceMs,
+              clock,
+              fatal,
+              metrics.recorder(gid),
+              repairThrottle);
         };
     RaftServer.Builder b =
         RaftServer.newBuilder()
@@ -115,7 +125,9 @@ public final class HearthServer implements AutoCloseable {
     DataLayout fallback = config.joining() ? new DataLayout(List.of()) : DataLayout.of(peers);
     this.view = new ClusterView(raft, fallback);
     viewRef[0] = view;
-    this.reconciler = new Reconciler(raft, view, self.id(), blocksRoot, map -> {});
+    // Rebalance copies at the rate the operator asked for; repair after a failure and the moves of
+    // a decommission go as fast as they can (a replica short is a risk, an imbalance is not).
+    this.reconciler = new Reconciler(raft, view, self.id(), blocksRoot, this::followMoveRate);
     this.mover = new Mover(raft, view, config.joining() ? List.of() : peers);
     this.gc =
         new BlockGc(raft, view::layout, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
@@ -207,6 +219,18 @@ public final class HearthServer implements AutoCloseable {
     gc.start();
   }
 
+  /** The map's move rate, applied when it changes (0, unlimited, until a rebalance asks). */
+  private void followMoveRate(ClusterMap map) {
+    long rate = map.getRebalancing() ? map.getMoveRateBytes() : 0;
+    if (rate != appliedMoveRate) {
+      appliedMoveRate = rate;
+      repairThrottle.setRateBytesPerSec(rate);
+      LOG.info("repair bandwidth: {}", rate == 0 ? "unlimited" : rate + " bytes/s (rebalance)");
+    }
+  }
+
+  private long appliedMoveRate;
+
   private boolean hostsMeta() throws IOException {
     for (RaftGroupId g : raft.getGroupIds()) {
       if (g.getUuid().equals(Groups.META)) {
@@ -248,6 +272,13 @@ public final class HearthServer implements AutoCloseable {
 
   public ServerConfig config() {
     return config;
+  }
+
+  /**
+   * The bandwidth block repair may take on this server (all its data groups); unlimited at start.
+   */
+  public RepairThrottle repairThrottle() {
+    return repairThrottle;
   }
 
   @Override

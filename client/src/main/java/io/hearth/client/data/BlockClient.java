@@ -428,6 +428,8 @@ public final class BlockClient implements AutoCloseable {
                       .setBlockBytes(prev.getBlockBytes() + s.getBlockBytes())
                       .setBlocks(prev.getBlocks() + s.getBlocks())
                       .setMissingBlocks(prev.getMissingBlocks() + s.getMissingBlocks())
+                      .setRepairedBlocks(prev.getRepairedBlocks() + s.getRepairedBlocks())
+                      .setRepairedBytes(prev.getRepairedBytes() + s.getRepairedBytes())
                       .build());
         } catch (HearthException ignored) {
           // left out: unreachable

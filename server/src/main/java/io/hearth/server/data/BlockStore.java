@@ -249,10 +249,13 @@ final class BlockStore {
   /**
    * Installs a verified copy fetched from a peer in place of a missing one. The copy is checked
    * against its own header CRCs and, when this replica kept the committed header, against that.
+   *
+   * @return whether the copy was installed; false when the block is no longer missing (deleted by
+   *     GC or repaired meanwhile)
    */
-  void repair(long id, RawBlock raw) throws IOException {
+  boolean repair(long id, RawBlock raw) throws IOException {
     if (!missing.contains(id)) {
-      return; // deleted (GC) or repaired meanwhile
+      return false;
     }
     PutBlock h = raw.getHeader();
     BlockFile.check(h);
@@ -281,10 +284,11 @@ final class BlockStore {
     synchronized (this) {
       if (!missing.remove(id)) {
         Files.deleteIfExists(tmp.resolve(key));
-        return;
+        return false;
       }
       commit(key, id, t, h);
       Files.deleteIfExists(missingDir.resolve(Long.toHexString(id)));
+      return true;
     }
   }
 
@@ -298,15 +302,25 @@ final class BlockStore {
     }
   }
 
-  /** Records a block this replica should hold but does not (known only by id). */
-  synchronized void expectMissing(long id) throws IOException {
+  /**
+   * Records a block this replica should hold but does not (known only by id).
+   *
+   * @return whether it was neither held nor known to be missing before
+   */
+  synchronized boolean expectMissing(long id) throws IOException {
     if (!blocks.containsKey(id) && missing.add(id)) {
       Files.write(missingDir.resolve(Long.toHexString(id)), new byte[0]);
+      return true;
     }
+    return false;
   }
 
   boolean isMissing(long id) {
     return missing.contains(id);
+  }
+
+  int missingCount() {
+    return missing.size();
   }
 
   Set<Long> missing() {

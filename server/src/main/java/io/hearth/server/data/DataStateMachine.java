@@ -75,6 +75,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
   private final long tmpMaxAgeMs;
   private final Consumer<Throwable> fatal;
   private final OpRecorder recorder;
+  private final RepairThrottle repairThrottle;
   private volatile BlockStore store;
   private volatile Repairer repairer;
 
@@ -84,6 +85,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
    *     ENOSPC
    * @param tmpMaxAgeMs age after which an uncommitted streamed block is deleted
    * @param recorder where each operation and the bytes read and written are counted (metrics)
+   * @param repairThrottle the bandwidth repair may take, shared by all data groups of the server
    */
   public DataStateMachine(
       Path blocksDir,
@@ -91,13 +93,15 @@ public final class DataStateMachine extends LifecycleStateMachine {
       long tmpMaxAgeMs,
       Clock clock,
       Consumer<Throwable> fatal,
-      OpRecorder recorder) {
+      OpRecorder recorder,
+      RepairThrottle repairThrottle) {
     super(clock);
     this.recorder = recorder;
     this.blocksDir = blocksDir;
     this.reserveBytes = reserveBytes;
     this.tmpMaxAgeMs = tmpMaxAgeMs;
     this.fatal = fatal;
+    this.repairThrottle = repairThrottle;
   }
 
   @Override
@@ -108,13 +112,24 @@ public final class DataStateMachine extends LifecycleStateMachine {
     store = new BlockStore(blocksDir, reserveBytes);
     store.sweepTmp(clock.millis(), tmpMaxAgeMs);
     SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
+    int lost = 0;
     if (snap != null) {
       setLastAppliedTermIndex(snap.getTermIndex());
+      // Replay starts after the snapshot and will never name these again: blocks the snapshot says
+      // this replica holds but its disk lacks (a wiped or replaced block directory).
+      for (long id : readManifest(snap.getFile().getPath())) {
+        lost += store.expectMissing(id) ? 1 : 0;
+      }
     }
-    repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs);
+    repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs, repairThrottle);
     repairer.start();
     started();
-    LOG.info("{}: blocks in {}, snapshot {}", getId(), blocksDir, snap);
+    LOG.info(
+        "{}: blocks in {}, snapshot {}, {} blocks of it absent here (to repair)",
+        getId(),
+        blocksDir,
+        snap,
+        lost);
   }
 
   @Override
@@ -294,7 +309,9 @@ public final class DataStateMachine extends LifecycleStateMachine {
                 DataReply.newBuilder()
                     .setStat(
                         store.stat().toBuilder()
-                            .setAppliedIndex(getLastAppliedTermIndex().getIndex()))
+                            .setAppliedIndex(getLastAppliedTermIndex().getIndex())
+                            .setRepairedBlocks(repairer.repairedBlocks())
+                            .setRepairedBytes(repairer.repairedBytes()))
                     .build();
             default -> throw new HearthException(Errno.EINVAL, req.getOpCase() + " is not a read");
           };
