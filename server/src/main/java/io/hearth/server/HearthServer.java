@@ -162,6 +162,10 @@ public final class HearthServer implements AutoCloseable {
         p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(
         p, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+    // A member being added is caught up before the configuration change commits; the change fails
+    // if that makes no progress for this long. Ratis's default (the election timeout) is far too
+    // short for a namespace checkpoint of a few hundred MB sent in 4 MB chunks.
+    RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(2, TimeUnit.MINUTES));
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(
         p, config.get(ServerConfig.SNAPSHOT_EVERY_ENTRIES));

@@ -236,11 +236,32 @@ public final class Membership implements AutoCloseable {
     List<RaftPeer> next = new ArrayList<>(peers);
     next.add(added);
     long start = System.nanoTime();
+    snapshotMeta(peers);
     setMetaConf(peers, next);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     update(map -> Maps.withNode(map, n));
     return took;
   }
+
+  /**
+   * Has the meta leader take a snapshot (a RocksDB checkpoint) and purge the log before it, so that
+   * a new member is sent the checkpoint and the short log after it instead of the whole log
+   * replayed. Best effort: without it the member is caught up by replay, only slower.
+   */
+  private void snapshotMeta(List<RaftPeer> peers) {
+    ClusterStatus s = metaStatus();
+    if (s.leaderId() == null) {
+      return;
+    }
+    try (RaftClient c = adminClient(metaGroup(peers), SNAPSHOT_TIMEOUT_MS)) {
+      c.getSnapshotManagementApi(RaftPeerId.valueOf(s.leaderId()))
+          .create(true, SNAPSHOT_TIMEOUT_MS);
+    } catch (IOException | RuntimeException e) {
+      // replay it is
+    }
+  }
+
+  static final long SNAPSHOT_TIMEOUT_MS = 120_000;
 
   private static boolean hostsMeta(RaftPeer p) {
     try (RaftClient c = adminClient(metaGroup(List.of(p)), 5_000)) {
