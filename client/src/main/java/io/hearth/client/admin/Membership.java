@@ -346,16 +346,32 @@ public final class Membership implements AutoCloseable {
     if (peers.stream().noneMatch(p -> p.getId().toString().equals(t))) {
       throw new HearthException(Errno.ENOENT, t + " is not a member of the meta group");
     }
-    try (RaftClient c = adminClient(metaGroup(peers), 30_000)) {
-      RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf(t), 20_000);
-      if (!r.isSuccess()) {
-        throw new HearthException(Errno.EIO, "leadership transfer failed: " + r.getException());
+    HearthException last = null;
+    for (int attempt = 0; attempt < TRANSFER_ATTEMPTS_MAX; attempt++) {
+      try (RaftClient c = adminClient(metaGroup(peers), TRANSFER_TIMEOUT_MS * 2)) {
+        RaftClientReply r =
+            c.admin().transferLeadership(RaftPeerId.valueOf(t), TRANSFER_TIMEOUT_MS);
+        if (r.isSuccess()) {
+          return t;
+        }
+        last = new HearthException(Errno.EIO, "leadership transfer failed: " + r.getException());
+      } catch (IOException e) {
+        last = MetaClient.toHearth(e);
       }
-    } catch (IOException e) {
-      throw MetaClient.toHearth(e);
+      if (t.equals(metaStatus().leaderId())) {
+        return t; // it moved after all (the reply was about a stale view)
+      }
     }
-    return t;
+    throw last;
   }
+
+  /**
+   * While a transfer runs, the leader takes no writes: a transfer that cannot finish must give up
+   * soon, not hold every client for long. An election on loopback takes well under a second.
+   */
+  static final long TRANSFER_TIMEOUT_MS = 3_000;
+
+  static final int TRANSFER_ATTEMPTS_MAX = 3;
 
   public ClusterMap requestRebalance(long rateBytesPerSec, int thresholdPct)
       throws HearthException {
