@@ -35,12 +35,9 @@ final class GroupCalls {
   private GroupCalls() {}
 
   static RaftClient client(RaftGroup group, long timeoutMs) {
-    RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
     return RaftClient.newBuilder()
         .setRaftGroup(group)
-        .setProperties(p)
+        .setProperties(props(timeoutMs))
         .setRetryPolicy(
             RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                 5, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
@@ -62,12 +59,7 @@ final class GroupCalls {
   /** A member's own account of its replica of a data group (a stale read: no log round). */
   static DataStat stat(RaftGroup group, RaftPeer member) throws IOException {
     DataRequest req = DataRequest.newBuilder().setStat(DataStatReq.getDefaultInstance()).build();
-    try (RaftClient c =
-        RaftClient.newBuilder()
-            .setRaftGroup(group)
-            .setProperties(props(RPC_TIMEOUT_MS))
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build()) {
+    try (RaftClient c = askOnce(group)) {
       RaftClientReply r =
           c.io()
               .sendStaleRead(
@@ -95,12 +87,7 @@ final class GroupCalls {
 
   /** Whether a server hosts a division of the group (its reconciler added it). */
   static boolean hosts(RaftGroup group, RaftPeer server) {
-    try (RaftClient c =
-        RaftClient.newBuilder()
-            .setRaftGroup(group)
-            .setProperties(props(RPC_TIMEOUT_MS))
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build()) {
+    try (RaftClient c = askOnce(group)) {
       // list, not info: a division that waits to be added has no log to describe yet
       return c.getGroupManagementApi(server.getId())
           .list()
@@ -114,12 +101,7 @@ final class GroupCalls {
   /** The group's voters as its leader (or any member) has them. */
   static List<RaftPeer> voters(RaftGroup group) throws IOException {
     IOException last = new IOException("no member of " + group.getGroupId() + " answered");
-    try (RaftClient c =
-        RaftClient.newBuilder()
-            .setRaftGroup(group)
-            .setProperties(props(RPC_TIMEOUT_MS))
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build()) {
+    try (RaftClient c = askOnce(group)) {
       for (RaftPeer p : group.getPeers()) {
         try {
           var info = c.getGroupManagementApi(p.getId()).info(group.getGroupId());
@@ -134,6 +116,15 @@ final class GroupCalls {
       }
     }
     throw last;
+  }
+
+  /** A client for questions to one chosen member: the caller decides what a failure means. */
+  private static RaftClient askOnce(RaftGroup group) {
+    return RaftClient.newBuilder()
+        .setRaftGroup(group)
+        .setProperties(props(RPC_TIMEOUT_MS))
+        .setRetryPolicy(RetryPolicies.noRetry())
+        .build();
   }
 
   private static RaftProperties props(long timeoutMs) {
