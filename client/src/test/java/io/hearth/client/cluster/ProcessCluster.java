@@ -288,12 +288,21 @@ public final class ProcessCluster implements AutoCloseable {
     return leaders.size() == 1 ? leaders.getFirst() : null;
   }
 
-  /** Polls until exactly one node is leader (and, if given, it is not {@code not}). */
+  /**
+   * Polls until exactly one node is leader (and, if given, it is not {@code not}), and the cluster
+   * map exists: the first leader writes it a moment after its election, an entry that a test
+   * comparing namespace digests must not see land between two of them.
+   */
   public String waitForLeader(Duration timeout, String not) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       String l = leaderId();
       if (l != null && !l.equals(not)) {
+        try {
+          waitForClusterMap();
+        } catch (Exception e) {
+          throw new AssertionError("no cluster map after the leader's election: " + e, e);
+        }
         return l;
       }
       Thread.sleep(POLL);
