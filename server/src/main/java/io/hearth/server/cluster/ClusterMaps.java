@@ -21,11 +21,7 @@ public final class ClusterMaps {
   public static ClusterMap initial(List<Peer> peers) {
     ClusterMap.Builder b = ClusterMap.newBuilder().setEpoch(1);
     for (Peer p : peers) {
-      b.addNodes(
-          NodeInfo.newBuilder()
-              .setId(p.id())
-              .setAddress(p.address())
-              .setStreamAddress(p.streamAddress()));
+      b.addNodes(nodeOf(p));
     }
     DataLayout layout = DataLayout.of(peers);
     for (DataLayout.Group g : layout.groups()) {

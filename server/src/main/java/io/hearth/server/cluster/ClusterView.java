@@ -8,7 +8,6 @@ import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.MapGetReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.server.config.Peer;
 import io.hearth.server.data.DataLayout;
 import io.hearth.server.data.LayoutView;
 import java.io.IOException;
@@ -130,10 +129,5 @@ public final class ClusterView {
     } catch (ExecutionException | TimeoutException | InvalidProtocolBufferException e) {
       throw new IOException("reading the local cluster map: " + e, e);
     }
-  }
-
-  /** The Raft peer of a configured node. */
-  static RaftPeer raftPeer(Peer p) {
-    return DataLayout.raftPeer(p);
   }
 }
