@@ -211,8 +211,20 @@ public final class HearthFile implements AutoCloseable {
     client.truncateOpen(node, size);
   }
 
-  /** fsync(2): returns once everything written is durable on a majority and in the namespace. */
+  /**
+   * fsync(2): returns once everything written is durable on a majority and in the namespace. A few
+   * new bytes may be committed inline ahead of their block (see {@link OpenInode#fsync}).
+   */
   public void fsync() throws HearthException {
+    checkOpen();
+    node.fsync();
+  }
+
+  /**
+   * What close(2) does before the descriptor goes (the FUSE flush): as {@link #fsync}, but every
+   * block is committed whole, so nothing of this handle's is left to commit after it.
+   */
+  public void flush() throws HearthException {
     checkOpen();
     node.flush();
   }

@@ -549,8 +549,9 @@ final class HearthFs implements FuseOperations {
         "flush",
         path,
         () -> {
-          flushed(path, fi);
-          return 0;
+          HearthFile f = handles.get(fi.getFh());
+          f.flush();
+          return flushed(path, f);
         });
   }
 
@@ -560,16 +561,16 @@ final class HearthFs implements FuseOperations {
         "fsync",
         path,
         () -> {
-          flushed(path, fi);
-          return 0;
+          HearthFile f = handles.get(fi.getFh());
+          f.fsync();
+          return flushed(path, f);
         });
   }
 
-  /** flush and fsync: the handle's writes are stored; the file's other names show them too. */
-  private void flushed(String path, FileInfo fi) throws HearthException {
-    HearthFile f = handles.get(fi.getFh());
-    f.fsync();
+  /** After flush and fsync: the file's other names show the stored writes too. */
+  private int flushed(String path, HearthFile f) {
     dropOtherNames(f.ino(), path); // libfuse passes no open flags to flush: read-only ones too
+    return 0;
   }
 
   @Override

@@ -47,8 +47,9 @@ public final class Limits {
   public static final int BLOCK_READ_MAX_BYTES = 4 << 20;
 
   /**
-   * Inline data (bytes kept in the namespace instead of a block) may lie only below this file
-   * offset, so a file holds at most this much of it; small files then cost one meta commit.
+   * A file whose bytes all lie below this offset (a small file) has them committed inline, in the
+   * namespace, instead of in a block: one meta commit. Past it, inline bytes are only an fsync's
+   * write-ahead, replaced by their block when it is committed (client/vfs OpenInode#fsync).
    */
   public static final int INLINE_FILE_MAX_BYTES = 64 << 10;
 

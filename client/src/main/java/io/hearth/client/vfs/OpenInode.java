@@ -54,6 +54,9 @@ public final class OpenInode {
   static final int PENDING_BLOCKS_MAX = 8;
   static final long READAHEAD_BYTES = 16L << 20;
 
+  /** Most bytes of one block that {@link #fsync} commits inline before it uploads the block. */
+  static final int JOURNAL_BLOCK_MAX_BYTES = 1 << 20;
+
   /** Longer than a block write's deadline plus a chunk-map commit's, so those fail first. */
   private static final long FLUSH_WAIT_MS = 180_000;
 
@@ -227,10 +230,15 @@ public final class OpenInode {
       BlockRef ref = b.upload().join();
       for (PendingBlock.Piece p : b.pieces()) {
         Extent.Builder e = Extent.newBuilder().setFileOff(p.fileOff()).setLen(p.len());
-        extents.add(
-            b.isInline()
-                ? e.setInline(b.pieceBytes(p)).build()
-                : e.setBlock(ref).setBlockOff(p.blockOff()).build());
+        if (b.isInline()) {
+          e.setInline(b.pieceBytes(p));
+        } else {
+          e.setBlock(ref).setBlockOff(p.blockOff());
+          if (b.isJournaled(p)) { // an fsync committed it inline: move it, unless overwritten
+            e.setReplacesInline(true).setInlineCrc32C(b.pieceCrc32c(p));
+          }
+        }
+        extents.add(e.build());
       }
     }
     Attr attr = null;
@@ -299,17 +307,66 @@ public final class OpenInode {
       if (open != null && !open.isEmpty()) {
         sealAndUpload();
       }
-      // Wait for what was written before this call only: writers that keep going meanwhile must
-      // not starve an fsync.
-      long target = sealedCount;
-      long deadline = System.currentTimeMillis() + FLUSH_WAIT_MS;
-      while (committedCount < target && error == null) {
-        awaitUntil(deadline);
-      }
-      checkError();
+      awaitCommitted();
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Makes everything written so far durable (fsync), as {@link #flush} does, but a few new bytes in
+   * a block that is still filling are committed inline, in the namespace (one meta commit), while
+   * the block stays open and keeps them: its own commit, once it is full or flushed, replaces them
+   * with the block. So a program that appends 4 KiB and fsyncs pays one meta commit per fsync, not
+   * a block upload (three replicas) plus two commits. At most {@link #JOURNAL_BLOCK_MAX_BYTES} of a
+   * block are journaled this way, and only while no block of the file is uploading, so a file holds
+   * at most that much data in the namespace beyond its first {@link Limits#INLINE_FILE_MAX_BYTES}
+   * (also after a crash of this client, until it is overwritten).
+   *
+   * <p>Not for a close: a block committed after its last handle closed could land after another
+   * client's later write of the same range. Close uses {@link #flush}.
+   */
+  public void fsync() throws HearthException {
+    lock.lock();
+    try {
+      checkError();
+      if (open != null && !open.isEmpty()) {
+        if (journalable(open)) {
+          PendingBlock tail = open.journalTail();
+          sealed.addLast(tail);
+          sealedCount++;
+          vfs.executor().execute(this::commitReady);
+        } else if (open.unjournaled() > 0) {
+          sealAndUpload();
+        }
+      }
+      awaitCommitted();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Caller holds the lock. */
+  private boolean journalable(PendingBlock b) {
+    int fresh = b.unjournaled();
+    return fresh > 0
+        && !b.fitsInline() // a small file's bytes are inline anyway, in one commit
+        && fresh <= Limits.INLINE_WRITE_MAX_BYTES
+        && b.journaled() + fresh <= JOURNAL_BLOCK_MAX_BYTES
+        && sealed.stream().allMatch(PendingBlock::isInline);
+  }
+
+  /**
+   * Waits for what was written before this call only: writers that keep going meanwhile must not
+   * starve an fsync. Caller holds the lock.
+   */
+  private void awaitCommitted() throws HearthException {
+    long target = sealedCount;
+    long deadline = System.currentTimeMillis() + FLUSH_WAIT_MS;
+    while (committedCount < target && error == null) {
+      awaitUntil(deadline);
+    }
+    checkError();
   }
 
   private void awaitUntil(long deadlineMs) throws HearthException {

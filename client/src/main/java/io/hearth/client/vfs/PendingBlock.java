@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
 
 /**
  * Written bytes not yet in the namespace: a block being filled, then uploaded, then committed. The
@@ -31,6 +32,9 @@ final class PendingBlock {
   private final List<Piece> pieces = new ArrayList<>();
   private CompletableFuture<BlockRef> upload;
   private boolean inline;
+
+  /** Bytes of this block's log, from its start, already committed inline by an fsync. */
+  private int journaled;
 
   PendingBlock(BlockBuffers pool, int firstWriteBytes) {
     this.pool = pool;
@@ -57,7 +61,10 @@ final class PendingBlock {
     buf.put(used, src, src.position(), n);
     src.position(src.position() + n);
     Piece last = pieces.isEmpty() ? null : pieces.get(pieces.size() - 1);
-    if (last != null && last.end() == fileOff && last.blockOff() + last.len() == used) {
+    if (last != null
+        && last.end() == fileOff
+        && last.blockOff() + last.len() == used
+        && last.blockOff() >= journaled) {
       pieces.set(pieces.size() - 1, new Piece(last.fileOff(), last.blockOff(), last.len() + n));
     } else {
       pieces.add(new Piece(fileOff, used, n));
@@ -126,6 +133,48 @@ final class PendingBlock {
 
   boolean isInline() {
     return inline;
+  }
+
+  /** Bytes of this block's log committed inline by earlier fsyncs (see {@link #journalTail}). */
+  int journaled() {
+    return journaled;
+  }
+
+  /** Bytes appended since the last {@link #journalTail}. */
+  int unjournaled() {
+    return used - journaled;
+  }
+
+  /**
+   * A sealed inline block of the bytes appended since the last call (the log range [journaled,
+   * used), as the file ranges the pieces give them), to be committed ahead of this block: an
+   * fsync's write-ahead. This block keeps every byte, so its own commit later replaces the inline
+   * extents with the block. Its pieces are never merged across the journaled mark, so a piece is
+   * either journaled whole or not at all.
+   */
+  PendingBlock journalTail() {
+    PendingBlock tail = new PendingBlock(pool, unjournaled());
+    for (Piece p : pieces) {
+      if (p.blockOff() + p.len() <= journaled) {
+        continue;
+      }
+      tail.append(p.fileOff(), buf.slice(p.blockOff(), p.len()), p.len());
+    }
+    journaled = used;
+    tail.sealInline();
+    return tail;
+  }
+
+  /** Whether an fsync committed this piece inline already (see {@link #journalTail}). */
+  boolean isJournaled(Piece p) {
+    return p.blockOff() + p.len() <= journaled;
+  }
+
+  /** The CRC32C of one piece's bytes, as the namespace checks it for an inline extent. */
+  int pieceCrc32c(Piece p) {
+    CRC32C c = new CRC32C();
+    c.update(buf.slice(p.blockOff(), p.len()));
+    return (int) c.getValue();
   }
 
   /** A copy of one piece's bytes, for an inline extent. */

@@ -114,9 +114,12 @@ class ChunkMapSemanticsTest extends SemanticsBase {
   @Test
   void inlineDataIsRefusedPastItsLimits() throws Exception {
     root.create("f", 0644);
-    int max = Limits.INLINE_FILE_MAX_BYTES;
-    root.write("f", inline(max - 2, "ab")); // ends exactly at the limit
-    assertErrno(Errno.EINVAL, () -> root.write("f", inline(max - 1, "ab")));
+    long max = Limits.FILE_SIZE_MAX_BYTES;
+    root.write("f", inline(max - 2, "ab")); // ends exactly at the largest file
+    assertErrno(Errno.EFBIG, () -> root.write("f", inline(max - 1, "ab")));
+    assertErrno(
+        Errno.EINVAL,
+        () -> root.write("f", inline(0, "ab").toBuilder().setReplacesInline(true).build()));
     String half = "x".repeat(Limits.INLINE_WRITE_MAX_BYTES / 2);
     assertErrno(
         Errno.E2BIG, () -> root.write("f", inline(0, half), inline(0, half), inline(0, "y")));
@@ -125,6 +128,39 @@ class ChunkMapSemanticsTest extends SemanticsBase {
         () -> root.write("f", inline(0, "ab").toBuilder().setBlock(block(G, 1)).build()));
     assertErrno(Errno.EINVAL, () -> root.write("f", inline(0, "ab").toBuilder().setLen(3).build()));
     assertEquals(List.of(inline(max - 2, "ab")), map("f"), "nothing refused was written");
+  }
+
+  /** A block extent that moves an fsync's inline bytes into their block (replaces_inline). */
+  Extent compaction(long fileOff, String bytes, long id) {
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update(bytes.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return ext(fileOff, bytes.length(), id, 0).toBuilder()
+        .setReplacesInline(true)
+        .setInlineCrc32C((int) c.getValue())
+        .build();
+  }
+
+  @Test
+  void aCompactionReplacesOnlyTheInlineBytesItNames() throws Exception {
+    root.create("f", 0644);
+    long far = 10L << 20; // well past a small file: an fsync's write-ahead
+    root.write("f", inline(far, "abcd"), inline(far + 4, "efgh"), inline(far + 8, "ijkl"));
+    root.write("f", inline(far + 4, "EFGH")); // overwritten since the fsync
+    Attr before = root.stat("f");
+    root.write(
+        "f",
+        compaction(far, "abcd", 5), // still there: moves into block 5
+        compaction(far + 4, "efgh", 5), // replaced since: skipped
+        compaction(far + 8, "ijkX", 5)); // not the bytes it names: skipped
+    assertEquals(
+        List.of(got(far, 4, 5, 0), inline(far + 4, "EFGH"), inline(far + 8, "ijkl")), map("f"));
+    Attr after = root.stat("f");
+    assertEquals(before.getSize(), after.getSize());
+    assertEquals(before.getMtimeNs(), after.getMtimeNs(), "moving bytes is not a change of data");
+    assertEquals(1, blocks().refsOf(G, 5), "only the applied extent refers to the block");
+    root.write("f", compaction(far + 20, "zz", 6)); // nothing there at all: skipped
+    assertEquals(0, blocks().refsOf(G, 6));
+    root.unlink("f");
   }
 
   @Test

@@ -9,16 +9,22 @@ import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.WriteReq;
 import io.hearth.server.meta.store.ExtentRecord;
 import io.hearth.server.meta.store.InodeRecord;
+import io.hearth.server.meta.store.KeySchema;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * write: commits data already stored as blocks in data groups, or small data inline (the bytes in
- * the extent, kept in the namespace; at most {@link Limits#INLINE_WRITE_MAX_BYTES} per write and
- * only below {@link Limits#INLINE_FILE_MAX_BYTES} of a file). The extents replace the file's bytes
- * in their ranges, in list order (a later one wins where two overlap); the size grows to the end of
- * the last byte written and never shrinks; mtime and ctime become the entry's time. A write without
- * extents changes nothing, as write(2) of 0 bytes.
+ * the extent, kept in the namespace; at most {@link Limits#INLINE_WRITE_MAX_BYTES} per write). The
+ * extents replace the file's bytes in their ranges, in list order (a later one wins where two
+ * overlap); the size grows to the end of the last byte written and never shrinks; mtime and ctime
+ * become the entry's time. A write without extents changes nothing, as write(2) of 0 bytes.
+ *
+ * <p>An extent marked {@code replaces_inline} moves bytes an fsync committed inline into their
+ * block: it applies only where the file still holds that very inline extent (same offset, length
+ * and CRC32C), else it is skipped, so it never undoes a write made since. It changes neither size
+ * nor times: the data did not change.
  *
  * <p>Checks, all before anything is written: the Loc names a regular file, a symlink at the end
  * followed as open(2) follows it (EISDIR for a directory, EINVAL for other types); at most {@link
@@ -50,6 +56,7 @@ final class WriteOp implements MetaOp {
       return MetaOps.attr(node);
     }
     List<ExtentRecord> extents = new ArrayList<>(w.getExtentsCount());
+    List<Integer> crcs = new ArrayList<>(w.getExtentsCount()); // null: not a compaction
     long end = node.size;
     long inlineBytes = 0;
     for (Extent e : w.getExtentsList()) {
@@ -57,20 +64,51 @@ final class WriteOp implements MetaOp {
       if (inlineBytes > Limits.INLINE_WRITE_MAX_BYTES) {
         throw new HearthException(Errno.E2BIG, inlineBytes + "+ inline bytes in one write");
       }
+      if (e.getReplacesInline() && !e.getInline().isEmpty()) {
+        throw new HearthException(Errno.EINVAL, "only a block extent replaces inline bytes");
+      }
       ExtentRecord r = e.getInline().isEmpty() ? check(ctx, e) : checkInline(e);
       extents.add(r);
-      end = Math.max(end, r.end());
+      crcs.add(e.getReplacesInline() ? e.getInlineCrc32C() : null);
+      if (!e.getReplacesInline()) {
+        end = Math.max(end, r.end());
+      }
     }
     ChunkMap map = new ChunkMap(ctx.txn());
-    for (ExtentRecord r : extents) {
-      map.put(node.ino, r);
+    boolean changedData = false;
+    for (int i = 0; i < extents.size(); i++) {
+      ExtentRecord r = extents.get(i);
+      Integer crc = crcs.get(i);
+      if (crc == null) {
+        map.put(node.ino, r);
+        changedData = true;
+      } else if (holdsInline(ctx, node.ino, r, crc)) {
+        map.put(node.ino, r);
+      }
     }
     map.settle();
-    node.size = end;
-    node.mtimeNs = ctx.nowNs();
-    node.ctimeNs = ctx.nowNs();
-    Namespace.save(ctx.txn(), node);
+    if (changedData) {
+      node.size = end;
+      node.mtimeNs = ctx.nowNs();
+      node.ctimeNs = ctx.nowNs();
+      Namespace.save(ctx.txn(), node);
+    }
     return MetaOps.attr(node);
+  }
+
+  /** Whether the file holds, at r's offset, an inline extent of r's length with that CRC32C. */
+  private static boolean holdsInline(OpContext ctx, long ino, ExtentRecord r, int crc) {
+    byte[] v = ctx.txn().get(KeySchema.extent(ino, r.fileOff()));
+    if (v == null) {
+      return false;
+    }
+    ExtentRecord held = ExtentRecord.decode(KeySchema.extent(ino, r.fileOff()), v);
+    if (!held.isInline() || held.len() != r.len()) {
+      return false;
+    }
+    CRC32C c = new CRC32C();
+    c.update(held.inline());
+    return (int) c.getValue() == crc;
   }
 
   private ExtentRecord check(OpContext ctx, Extent e) throws HearthException {
@@ -101,7 +139,7 @@ final class WriteOp implements MetaOp {
     return r;
   }
 
-  /** An inline extent: bytes only, all of them below the inline limit of a file. */
+  /** An inline extent: bytes only, inside the largest file. */
   private static ExtentRecord checkInline(Extent e) throws HearthException {
     long fileOff = e.getFileOff();
     int len = e.getInline().size();
@@ -109,12 +147,10 @@ final class WriteOp implements MetaOp {
       throw new HearthException(
           Errno.EINVAL, "inline extent at " + fileOff + " also names a block or another length");
     }
-    if (fileOff < 0 || fileOff + len > Limits.INLINE_FILE_MAX_BYTES) {
+    if (fileOff < 0 || fileOff + len > Limits.FILE_SIZE_MAX_BYTES) {
       throw new HearthException(
-          Errno.EINVAL,
-          "inline data at "
-              + Long.toUnsignedString(fileOff)
-              + " passes the inline limit of a file");
+          Errno.EFBIG,
+          "inline data at " + Long.toUnsignedString(fileOff) + " passes the largest file");
     }
     return ExtentRecord.inline(fileOff, e.getInline().toByteArray());
   }
