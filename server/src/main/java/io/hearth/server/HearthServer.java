@@ -150,6 +150,12 @@ public final class HearthServer implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(p, List.of(raftDir.toFile()));
     // A sequential client pays the appender's wait on every write: Ozone sets it to 0 as well.
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
+    // Ratis follows every commit with a log entry of its own recording the commit index (so that a
+    // restarted member can apply up to it before it hears from a leader): a second entry, with its
+    // own fsync on every member, for each namespace change, which a sequential client then waits
+    // behind. The state machines record their applied index in their own stores, and a restarted
+    // member learns the commit index from the leader's first heartbeat.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     // Linearizable reads by ReadIndex, answered from the leader's lease without a heartbeat round.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
