@@ -235,27 +235,17 @@ public final class HearthClient implements AutoCloseable {
     node.truncated(st.size());
   }
 
-  /** A stat as this client sees it: the size of a file it has open includes unflushed writes. */
+  /**
+   * A stat as this client sees it: for a file it has open, the size includes unflushed writes and
+   * the attributes include changes not committed yet.
+   */
   private Stat overlay(Stat s) {
     Vfs v = files.ifStarted();
     OpenInode n = v == null || !s.isRegular() ? null : v.find(s.ino());
     if (n == null) {
       return s;
     }
-    long size = n.size();
-    return size == s.size()
-        ? s
-        : new Stat(
-            s.ino(),
-            s.mode(),
-            s.uid(),
-            s.gid(),
-            size,
-            s.nlink(),
-            s.atimeNs(),
-            s.mtimeNs(),
-            s.ctimeNs(),
-            s.rdev());
+    return Stat.of(n.viewOver(s.toAttr()));
   }
 
   // ---- reads ----
@@ -401,7 +391,16 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public void access(String path, int mask) throws HearthException {
-    join(accessAsync(path, mask));
+    try {
+      join(accessAsync(path, mask));
+    } catch (HearthException e) {
+      OpenInode n = e.errno() == Errno.EACCES ? openInodeAt(path, true) : null;
+      if (n == null || !n.changesWaiting()) {
+        throw e;
+      }
+      n.flush(); // a chmod this client shows already may grant it: ask again once it is committed
+      join(accessAsync(path, mask));
+    }
   }
 
   public CompletableFuture<byte[]> getxattrAsync(String path, String name) {
@@ -562,8 +561,42 @@ public final class HearthClient implements AutoCloseable {
 
   /** chmod(2), or with {@code follow} false the inode the path names itself (a symlink too). */
   public Stat chmod(String path, int mode, boolean follow) throws HearthException {
-    return setattr(
-        path, SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK).setFollow(follow));
+    return changeAttrs(path, chmodChange(mode), follow);
+  }
+
+  /**
+   * chmod, chown, utimens by path. On a file this client has open the change goes through the open
+   * file, after what it wrote, and may wait for its next commit (OpenInode#setattr): `tar x` and
+   * `cp -a` set times, owner and mode of each file they write just before closing it, by path or
+   * descriptor alike (FUSE gives no descriptor for them). Finding the open file costs a stat, only
+   * while some file is open.
+   */
+  private Stat changeAttrs(String path, SetattrReq.Builder change, boolean follow)
+      throws HearthException {
+    OpenInode n = openInodeAt(path, follow);
+    if (n != null) {
+      return Stat.of(n.setattr(change.build(), credentials.toCaller()));
+    }
+    return setattr(path, change.setFollow(follow));
+  }
+
+  static SetattrReq.Builder chmodChange(int mode) {
+    return SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK);
+  }
+
+  static SetattrReq.Builder chownChange(int uid, int gid) {
+    SetattrReq.Builder b = SetattrReq.newBuilder();
+    if (uid != -1) {
+      b.setUid(uid);
+    }
+    if (gid != -1) {
+      b.setGid(gid);
+    }
+    return b;
+  }
+
+  static SetattrReq.Builder utimensChange(long atimeNs, long mtimeNs) {
+    return SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs));
   }
 
   /** chown(2); -1 leaves that id unchanged. */
@@ -573,14 +606,7 @@ public final class HearthClient implements AutoCloseable {
 
   /** chown(2), or lchown(2) with {@code follow} false; -1 leaves that id unchanged. */
   public Stat chown(String path, int uid, int gid, boolean follow) throws HearthException {
-    SetattrReq.Builder b = SetattrReq.newBuilder().setFollow(follow);
-    if (uid != -1) {
-      b.setUid(uid);
-    }
-    if (gid != -1) {
-      b.setGid(gid);
-    }
-    return setattr(path, b);
+    return changeAttrs(path, chownChange(uid, gid), follow);
   }
 
   /** utimensat(2); each time in ns since the epoch, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}. */
@@ -591,25 +617,7 @@ public final class HearthClient implements AutoCloseable {
   /** utimensat(2), with AT_SYMLINK_NOFOLLOW when {@code follow} is false. */
   public Stat utimens(String path, long atimeNs, long mtimeNs, boolean follow)
       throws HearthException {
-    if (mtimeNs != UTIME_OMIT) {
-      flushIfOpen(path, follow);
-    }
-    return setattr(
-        path,
-        SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs)).setFollow(follow));
-  }
-
-  /**
-   * Commits what this client buffered for the file at {@code path}, if it has the file open: a
-   * commit sets mtime to its own time, so writes made before a utimens must land before it, or they
-   * would undo it when they are flushed at close (cp -a and tar x set times on the open file, then
-   * close it).
-   */
-  private void flushIfOpen(String path, boolean follow) throws HearthException {
-    OpenInode n = openInodeAt(path, follow);
-    if (n != null) {
-      n.flush();
-    }
+    return changeAttrs(path, utimensChange(atimeNs, mtimeNs), follow);
   }
 
   /**

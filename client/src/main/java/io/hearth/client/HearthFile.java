@@ -5,6 +5,7 @@ import io.hearth.client.vfs.Vfs;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.SetattrReq;
 import java.nio.ByteBuffer;
 
 /**
@@ -88,10 +89,14 @@ public final class HearthFile implements AutoCloseable {
       throw new HearthException(Errno.EINVAL, path + " is not a regular file");
     }
     if (!created && client.credentials().uid() != 0) { // root may read and write any file
+      OpenInode here = vfs.find(st.ino());
+      if (here != null && here.changesWaiting()) {
+        here.flush(); // the namespace checks the mode this client already shows
+      }
       int mask = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
       client.access(path, mask);
     }
-    OpenInode node = vfs.acquire(st.ino(), st.size(), client.credentials().toCaller());
+    OpenInode node = vfs.acquire(st.toAttr(), client.credentials().toCaller());
     HearthFile f = new HearthFile(client, vfs, node, flags, st);
     if ((flags & O_TRUNC) != 0 && acc != O_RDONLY && !created) {
       try {
@@ -232,6 +237,47 @@ public final class HearthFile implements AutoCloseable {
   public Stat stat() throws HearthException {
     checkOpen();
     return client.stat(node.ino());
+  }
+
+  /**
+   * fchmod(2). A change that takes no permission away may wait for the file's next commit (at the
+   * latest its close or fsync): this client shows it at once, others once it is committed. See
+   * {@link OpenInode#setattr}.
+   */
+  public Stat chmod(int mode) throws HearthException {
+    return chmod(mode, client.credentials());
+  }
+
+  /** fchmod(2) made by a process with credentials {@code by} (a FUSE bridge's caller). */
+  public Stat chmod(int mode, Credentials by) throws HearthException {
+    return setattr(HearthClient.chmodChange(mode), by);
+  }
+
+  /** fchown(2); -1 leaves that id unchanged. A change to the same ids may wait, as chmod's. */
+  public Stat chown(int uid, int gid) throws HearthException {
+    return chown(uid, gid, client.credentials());
+  }
+
+  public Stat chown(int uid, int gid, Credentials by) throws HearthException {
+    return setattr(HearthClient.chownChange(uid, gid), by);
+  }
+
+  /**
+   * futimens(2): each time in ns since the epoch, or {@link HearthClient#UTIME_NOW} / {@link
+   * HearthClient#UTIME_OMIT}. Waits for the next commit, as chmod's; data written after it is
+   * committed after it.
+   */
+  public Stat utimens(long atimeNs, long mtimeNs) throws HearthException {
+    return utimens(atimeNs, mtimeNs, client.credentials());
+  }
+
+  public Stat utimens(long atimeNs, long mtimeNs, Credentials by) throws HearthException {
+    return setattr(HearthClient.utimensChange(atimeNs, mtimeNs), by);
+  }
+
+  private Stat setattr(SetattrReq.Builder change, Credentials by) throws HearthException {
+    checkOpen();
+    return Stat.of(node.setattr(change.build(), by.toCaller()));
   }
 
   /** close(2): flushes like fsync; the handle is closed even when that fails. */

@@ -30,6 +30,21 @@ public record Stat(
         a.getRdev());
   }
 
+  public Attr toAttr() {
+    return Attr.newBuilder()
+        .setIno(ino)
+        .setMode(mode)
+        .setUid(uid)
+        .setGid(gid)
+        .setSize(size)
+        .setNlink(nlink)
+        .setAtimeNs(atimeNs)
+        .setMtimeNs(mtimeNs)
+        .setCtimeNs(ctimeNs)
+        .setRdev(rdev)
+        .build();
+  }
+
   public boolean isDir() {
     return FileMode.isDir(mode);
   }

@@ -19,7 +19,8 @@ import java.util.function.Function;
  * one RPC, one retry-cache slot) when a send returns. Many threads then share the cost of a round
  * trip instead of queueing one entry each.
  *
- * <p>Order: calls leave in the order they were submitted, within a batch and across batches.
+ * <p>Order: calls leave in the order they were submitted, within a batch and across batches; a
+ * group ({@link #submitAll}) always leaves in one batch.
  *
  * <p>Bounds: at most {@link Limits#BATCH_REQUESTS_MAX} calls a batch, at most {@link #QUEUE_MAX}
  * waiting (more fail at once with EAGAIN). Thread-safe.
@@ -29,9 +30,12 @@ final class Batcher {
 
   private record Pending(MetaRequest request, CompletableFuture<MetaReply> reply) {}
 
+  /** Calls that must leave in one batch: one Raft entry, applied in their order, all at once. */
+  private record Group(List<Pending> calls) {}
+
   private final int inFlightMax;
   private final Function<MetaRequest, CompletableFuture<MetaReply>> send;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final ArrayDeque<Group> queue = new ArrayDeque<>();
   private int inFlight;
 
   /**
@@ -44,29 +48,49 @@ final class Batcher {
   }
 
   CompletableFuture<MetaReply> submit(MetaRequest request) {
-    Pending p = new Pending(request, new CompletableFuture<>());
+    return submitAll(List.of(request)).get(0);
+  }
+
+  /**
+   * Sends {@code requests} together, in one batch (one Raft entry), in their order: none of them is
+   * applied without the others being applied right after it. At most {@link
+   * Limits#BATCH_REQUESTS_MAX} requests.
+   */
+  List<CompletableFuture<MetaReply>> submitAll(List<MetaRequest> requests) {
+    if (requests.isEmpty() || requests.size() > Limits.BATCH_REQUESTS_MAX) {
+      throw new IllegalArgumentException(requests.size() + " requests in one group");
+    }
+    List<Pending> calls = new ArrayList<>(requests.size());
+    for (MetaRequest r : requests) {
+      calls.add(new Pending(r, new CompletableFuture<>()));
+    }
+    List<CompletableFuture<MetaReply>> replies = calls.stream().map(Pending::reply).toList();
     List<Pending> now;
     synchronized (this) {
       if (queue.size() >= QUEUE_MAX) {
-        return CompletableFuture.failedFuture(
+        HearthException busy =
             new HearthException(
-                Errno.EAGAIN, QUEUE_MAX + " calls already waiting for the meta group"));
+                Errno.EAGAIN, QUEUE_MAX + " calls already waiting for the meta group");
+        return calls.stream().map(c -> CompletableFuture.<MetaReply>failedFuture(busy)).toList();
       }
-      queue.add(p);
+      queue.add(new Group(calls));
       if (inFlight >= inFlightMax) {
-        return p.reply();
+        return replies;
       }
       inFlight++;
       now = drain();
     }
     dispatch(now);
-    return p.reply();
+    return replies;
   }
 
+  /** The calls of the groups at the head of the queue that fit one batch (at least one group). */
   private List<Pending> drain() {
-    List<Pending> out = new ArrayList<>(Math.min(queue.size(), Limits.BATCH_REQUESTS_MAX));
-    while (!queue.isEmpty() && out.size() < Limits.BATCH_REQUESTS_MAX) {
-      out.add(queue.poll());
+    List<Pending> out = new ArrayList<>();
+    while (!queue.isEmpty()
+        && (out.isEmpty()
+            || out.size() + queue.peek().calls().size() <= Limits.BATCH_REQUESTS_MAX)) {
+      out.addAll(queue.poll().calls());
     }
     return out;
   }

@@ -158,6 +158,14 @@ public final class MetaClient implements AutoCloseable {
     return writes.submit(req);
   }
 
+  /**
+   * Namespace changes applied together, in this order, in one Raft entry (at most {@link
+   * io.hearth.protocol.Limits#BATCH_REQUESTS_MAX}); each gets its own reply.
+   */
+  public List<CompletableFuture<MetaReply>> writeAll(List<MetaRequest> reqs) {
+    return writes.submitAll(reqs);
+  }
+
   private CompletableFuture<MetaReply> sendWrite(MetaRequest req) {
     Message m = toMessage(req);
     return withDeadline(

@@ -11,6 +11,7 @@ import io.hearth.protocol.meta.Extent;
 import io.hearth.protocol.meta.Loc;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.SetattrReq;
 import io.hearth.protocol.meta.WriteReq;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -54,6 +55,9 @@ public final class OpenInode {
   static final int PENDING_BLOCKS_MAX = 8;
   static final long READAHEAD_BYTES = 16L << 20;
 
+  /** Attribute changes that may wait for the next commit; one more is committed at once. */
+  static final int WAITING_CHANGES_MAX = 8;
+
   /** Most bytes of one block that {@link #fsync} commits inline before it uploads the block. */
   static final int JOURNAL_BLOCK_MAX_BYTES = 1 << 20;
 
@@ -78,10 +82,20 @@ public final class OpenInode {
   private int handles;
   private final ExtentCache extents;
 
-  OpenInode(Vfs vfs, long ino, long size, Caller caller) {
+  /** The attributes the namespace last gave for the inode (size aside: see {@link #size}). */
+  private Attr attr;
+
+  /** Attribute changes not committed yet, in order: the sealed blocks' then the waiting ones. */
+  private final Deque<AttrChange> uncommitted = new ArrayDeque<>();
+
+  /** The tail of {@link #uncommitted} not attached to a sealed block yet. */
+  private final List<AttrChange> waiting = new ArrayList<>();
+
+  OpenInode(Vfs vfs, Attr attr, Caller caller) {
     this.vfs = vfs;
-    this.ino = ino;
-    this.size = size;
+    this.ino = attr.getIno();
+    this.size = attr.getSize();
+    this.attr = attr;
     this.caller = caller;
     this.extents = new ExtentCache(vfs, ino, caller);
   }
@@ -129,6 +143,9 @@ public final class OpenInode {
       if (off + n > Limits.FILE_SIZE_MAX_BYTES) {
         throw new HearthException(Errno.EFBIG, "write past " + Limits.FILE_SIZE_MAX_BYTES);
       }
+      if (waiting.stream().anyMatch(AttrChange::setsTime)) {
+        sealWaiting(); // data written after a utimens moves mtime after it
+      }
       long at = off;
       while (src.hasRemaining()) {
         if (open == null) {
@@ -157,6 +174,8 @@ public final class OpenInode {
   private void sealAndUpload() {
     PendingBlock b = open;
     open = null;
+    b.then(waiting);
+    waiting.clear();
     if (b.fitsInline()) {
       b.sealInline(); // a small file's bytes: one meta commit, no block
     } else {
@@ -212,10 +231,15 @@ public final class OpenInode {
           return;
         }
         for (int i = 0; i < batch.size(); i++) {
-          vfs.buffers().release(sealed.removeFirst());
+          PendingBlock b = sealed.removeFirst();
+          for (int k = 0; k < b.then().size(); k++) {
+            uncommitted.removeFirst();
+          }
+          vfs.buffers().release(b);
         }
         committedCount += batch.size();
         extents.invalidate();
+        this.attr = attr;
         size = Math.max(size, attr.getSize());
         changed.signalAll();
       } finally {
@@ -224,24 +248,63 @@ public final class OpenInode {
     }
   }
 
+  /**
+   * Commits the blocks' bytes and the attribute changes sealed with them, in order: each block's
+   * changes go in one Raft entry with the write before them. Returns the attributes of the last.
+   */
   private Attr commit(List<PendingBlock> batch) throws HearthException {
     List<Extent> extents = new ArrayList<>();
+    Attr attr = null;
     for (PendingBlock b : batch) {
-      BlockRef ref = b.upload().join();
-      for (PendingBlock.Piece p : b.pieces()) {
-        Extent.Builder e = Extent.newBuilder().setFileOff(p.fileOff()).setLen(p.len());
-        if (b.isInline()) {
-          e.setInline(b.pieceBytes(p));
-        } else {
-          e.setBlock(ref).setBlockOff(p.blockOff());
-          if (b.isJournaled(p)) { // an fsync committed it inline: move it, unless overwritten
-            e.setReplacesInline(true).setInlineCrc32C(b.pieceCrc32c(p));
-          }
+      extents.addAll(extentsOf(b));
+      if (!b.then().isEmpty()) {
+        List<MetaRequest> group = writes(extents);
+        extents.clear();
+        for (AttrChange c : b.then()) {
+          group.add(c.request(ino));
         }
-        extents.add(e.build());
+        attr = send(group);
       }
     }
-    Attr attr = null;
+    return extents.isEmpty() && attr != null ? attr : send(writes(extents));
+  }
+
+  /** Sends requests in order, in as few entries as allowed; the attributes of the last reply. */
+  private Attr send(List<MetaRequest> requests) throws HearthException {
+    if (requests.isEmpty()) {
+      requests.add(writeRequest(List.of())); // nothing written: the current attributes
+    }
+    Attr last = null;
+    for (int from = 0; from < requests.size(); from += Limits.BATCH_REQUESTS_MAX) {
+      List<MetaRequest> part =
+          requests.subList(from, Math.min(requests.size(), from + Limits.BATCH_REQUESTS_MAX));
+      List<MetaReply> replies = vfs.metaWriteAll(part);
+      last = replies.get(replies.size() - 1).getAttr();
+    }
+    return last;
+  }
+
+  private List<Extent> extentsOf(PendingBlock b) {
+    List<Extent> extents = new ArrayList<>();
+    BlockRef ref = b.upload().join();
+    for (PendingBlock.Piece p : b.pieces()) {
+      Extent.Builder e = Extent.newBuilder().setFileOff(p.fileOff()).setLen(p.len());
+      if (b.isInline()) {
+        e.setInline(b.pieceBytes(p));
+      } else {
+        e.setBlock(ref).setBlockOff(p.blockOff());
+        if (b.isJournaled(p)) { // an fsync committed it inline: move it, unless overwritten
+          e.setReplacesInline(true).setInlineCrc32C(b.pieceCrc32c(p));
+        }
+      }
+      extents.add(e.build());
+    }
+    return extents;
+  }
+
+  /** WriteReqs for the extents, in order, each within the limits of one write. */
+  private List<MetaRequest> writes(List<Extent> extents) {
+    List<MetaRequest> out = new ArrayList<>();
     int from = 0;
     while (from < extents.size()) {
       int to = from;
@@ -254,17 +317,17 @@ public final class OpenInode {
         inlineBytes += more;
         to++;
       }
-      MetaReply r =
-          vfs.metaWrite(
-              MetaRequest.newBuilder()
-                  .setCaller(caller)
-                  .setWrite(
-                      WriteReq.newBuilder().setLoc(loc()).addAllExtents(extents.subList(from, to)))
-                  .build());
-      attr = r.getAttr();
+      out.add(writeRequest(extents.subList(from, to)));
       from = to;
     }
-    return attr;
+    return out;
+  }
+
+  private MetaRequest writeRequest(List<Extent> extents) {
+    return MetaRequest.newBuilder()
+        .setCaller(caller)
+        .setWrite(WriteReq.newBuilder().setLoc(loc()).addAllExtents(extents))
+        .build();
   }
 
   /** Caller holds the lock. */
@@ -286,6 +349,8 @@ public final class OpenInode {
       vfs.buffers().release(open);
     }
     open = null;
+    uncommitted.clear(); // lost with the data: the mount shows the namespace's attributes again
+    waiting.clear();
     changed.signalAll();
   }
 
@@ -307,7 +372,97 @@ public final class OpenInode {
       if (open != null && !open.isEmpty()) {
         sealAndUpload();
       }
+      sealWaiting();
       awaitCommitted();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Seals the waiting attribute changes, with the open block's bytes when there are some (they were
+   * written before the changes), else on their own. Caller holds the lock.
+   */
+  private void sealWaiting() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    if (open != null && !open.isEmpty()) {
+      sealAndUpload();
+      return;
+    }
+    PendingBlock b = PendingBlock.changesOnly(vfs.buffers(), waiting);
+    waiting.clear();
+    sealed.addLast(b);
+    sealedCount++;
+    vfs.executor().execute(this::commitReady);
+  }
+
+  /**
+   * fchmod, fchown, futimens: a change that may wait ({@link AttrChange#mayWait}) is kept for the
+   * file's next commit and the attributes it will give are returned at once; any other change is
+   * committed now, after everything written and changed before it.
+   *
+   * @param change the SetattrReq without its Loc; no size (truncate has its own path)
+   */
+  public Attr setattr(SetattrReq change, Caller by) throws HearthException {
+    long nowNs = vfs.nowNs();
+    lock.lock();
+    try {
+      checkError();
+      Attr seen = view();
+      if (waiting.size() < WAITING_CHANGES_MAX && AttrChange.mayWait(seen, by, change)) {
+        AttrChange c = new AttrChange(change, by, nowNs);
+        waiting.add(c);
+        uncommitted.addLast(c);
+        return c.applyTo(seen);
+      }
+    } finally {
+      lock.unlock();
+    }
+    flush();
+    MetaReply r = vfs.metaWrite(new AttrChange(change, by, nowNs).request(ino));
+    lock.lock();
+    try {
+      attr = r.getAttr();
+      return view();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The attributes as this client sees them: the namespace's last, with the changes not committed
+   * yet and the size of unflushed writes.
+   */
+  public Attr view() {
+    lock.lock();
+    try {
+      return viewOver(attr);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** As {@link #view}, over attributes the namespace just gave (a stat's). */
+  public Attr viewOver(Attr namespace) {
+    lock.lock();
+    try {
+      Attr a = namespace;
+      for (AttrChange c : uncommitted) {
+        a = c.applyTo(a);
+      }
+      return a.toBuilder().setSize(size).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether attribute changes made here are not in the namespace yet. */
+  public boolean changesWaiting() {
+    lock.lock();
+    try {
+      return !uncommitted.isEmpty();
     } finally {
       lock.unlock();
     }
@@ -333,6 +488,8 @@ public final class OpenInode {
       if (open != null && !open.isEmpty()) {
         if (journalable(open)) {
           PendingBlock tail = open.journalTail();
+          tail.then(waiting);
+          waiting.clear();
           sealed.addLast(tail);
           sealedCount++;
           vfs.executor().execute(this::commitReady);
@@ -340,6 +497,7 @@ public final class OpenInode {
           sealAndUpload();
         }
       }
+      sealWaiting();
       awaitCommitted();
     } finally {
       lock.unlock();

@@ -36,6 +36,9 @@ final class PendingBlock {
   /** Bytes of this block's log, from its start, already committed inline by an fsync. */
   private int journaled;
 
+  /** Attribute changes made before this block was sealed, committed right after its bytes. */
+  private List<AttrChange> then = List.of();
+
   PendingBlock(BlockBuffers pool, int firstWriteBytes) {
     this.pool = pool;
     this.buf = pool.take(firstWriteBytes);
@@ -133,6 +136,23 @@ final class PendingBlock {
 
   boolean isInline() {
     return inline;
+  }
+
+  /** Commits {@code changes} right after this block's bytes, in one Raft entry with them. */
+  void then(List<AttrChange> changes) {
+    then = List.copyOf(changes);
+  }
+
+  List<AttrChange> then() {
+    return then;
+  }
+
+  /** A sealed block of no bytes that only carries attribute changes. */
+  static PendingBlock changesOnly(BlockBuffers pool, List<AttrChange> changes) {
+    PendingBlock b = new PendingBlock(pool, 0);
+    b.then(changes);
+    b.sealInline();
+    return b;
   }
 
   /** Bytes of this block's log committed inline by earlier fsyncs (see {@link #journalTail}). */

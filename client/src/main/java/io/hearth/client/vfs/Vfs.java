@@ -4,13 +4,17 @@ import io.hearth.client.HearthClient;
 import io.hearth.client.data.BlockClient;
 import io.hearth.client.meta.MetaClient;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.Extent;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import java.nio.ByteBuffer;
+import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -38,9 +42,20 @@ public final class Vfs implements AutoCloseable {
   private final BlockBuffers buffers = new BlockBuffers();
   private final Map<Long, OpenInode> open = new HashMap<>();
 
+  private final InstantSource clock;
+
   public Vfs(MetaClient meta, BlockClient blocks) {
+    this(meta, blocks, InstantSource.system());
+  }
+
+  /**
+   * @param clock the time of attribute changes shown before they are committed (the namespace's own
+   *     time replaces it at the commit)
+   */
+  public Vfs(MetaClient meta, BlockClient blocks, InstantSource clock) {
     this.meta = meta;
     this.blocks = blocks;
+    this.clock = clock;
     this.cache = new ChunkCache(blocks, executor, CACHE_BYTES, FETCHES_IN_FLIGHT_MAX);
   }
 
@@ -49,9 +64,9 @@ public final class Vfs implements AutoCloseable {
   }
 
   /** Opens (or joins) the inode's shared state; pair with {@link #release}. */
-  public OpenInode acquire(long ino, long size, Caller caller) {
+  public OpenInode acquire(Attr attr, Caller caller) {
     synchronized (open) {
-      OpenInode n = open.computeIfAbsent(ino, i -> new OpenInode(this, i, size, caller));
+      OpenInode n = open.computeIfAbsent(attr.getIno(), i -> new OpenInode(this, attr, caller));
       n.retain();
       return n;
     }
@@ -85,6 +100,11 @@ public final class Vfs implements AutoCloseable {
     synchronized (open) {
       return open.get(ino);
     }
+  }
+
+  long nowNs() {
+    java.time.Instant t = clock.instant();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
   BlockBuffers buffers() {
@@ -148,6 +168,15 @@ public final class Vfs implements AutoCloseable {
 
   MetaReply metaWrite(MetaRequest req) throws HearthException {
     return HearthClient.join(meta.write(req));
+  }
+
+  /** Writes applied together and in order, in one Raft entry; their replies. */
+  List<MetaReply> metaWriteAll(List<MetaRequest> reqs) throws HearthException {
+    List<MetaReply> out = new ArrayList<>(reqs.size());
+    for (CompletableFuture<MetaReply> f : meta.writeAll(reqs)) {
+      out.add(HearthClient.join(f));
+    }
+    return out;
   }
 
   MetaReply metaRead(MetaRequest req) throws HearthException {
