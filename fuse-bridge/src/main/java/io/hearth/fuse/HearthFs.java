@@ -162,6 +162,9 @@ final class HearthFs implements FuseOperations {
     int want = conn.want() | (conn.capable() & FuseConnInfo.FUSE_CAP_PARALLEL_DIROPS);
     want |= conn.capable() & FuseConnInfo.FUSE_CAP_READDIRPLUS;
     want |= conn.capable() & FuseConnInfo.FUSE_CAP_ATOMIC_O_TRUNC;
+    // The namespace drops setuid/setgid on write and truncate (FileMode.dropPrivileges); else the
+    // kernel would send its own chmod for it, as the writer, refused (EPERM) unless the owner.
+    want |= conn.capable() & FuseConnInfo.FUSE_CAP_HANDLE_KILLPRIV;
     if (options.writebackCache()) {
       want |= conn.capable() & FuseConnInfo.FUSE_CAP_WRITEBACK_CACHE;
     } else {

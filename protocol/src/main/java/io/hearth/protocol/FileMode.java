@@ -20,6 +20,22 @@ public final class FileMode {
 
   private FileMode() {}
 
+  /**
+   * {@code mode} without the privileges a file loses when it changes hands or contents: setuid, and
+   * setgid where it means "run as group" (group-executable) rather than mandatory locking. Linux
+   * drops them on chown of a non-directory, and on write(2) and truncate(2) by a process without
+   * CAP_FSETID (for Hearth: anyone but root), so that nobody plants code in a program that runs
+   * with another's rights. The FUSE bridge leaves this to the namespace (FUSE_CAP_HANDLE_KILLPRIV):
+   * the kernel would otherwise do it with a chmod as the writer, which only the owner may make.
+   */
+  public static int dropPrivileges(int mode) {
+    int m = mode & ~S_ISUID;
+    if ((m & S_IXGRP) != 0) {
+      m &= ~S_ISGID;
+    }
+    return m;
+  }
+
   public static int type(int mode) {
     return mode & S_IFMT;
   }

@@ -7,8 +7,13 @@ public final class Limits {
   /** Longest name of one directory entry, in bytes (NAME_MAX). */
   public static final int NAME_MAX_BYTES = 255;
 
-  /** Longest path, in bytes, including the terminating NUL (PATH_MAX). */
-  public static final int PATH_MAX_BYTES = 4096;
+  /**
+   * Longest path the namespace resolves in one request, in bytes. Not PATH_MAX (4096): the kernel
+   * holds each path a program passes to that, but a FUSE mount sees paths from its root, which a
+   * deep working directory makes longer (mkdir -p of 4 KiB, cd into it, and again). A bound still,
+   * on the work of one request; a request is at most {@link #META_REQUEST_MAX_BYTES} anyway.
+   */
+  public static final int PATH_MAX_BYTES = 64 << 10;
 
   /** Longest symlink target, in bytes. */
   public static final int SYMLINK_MAX_BYTES = 4095;

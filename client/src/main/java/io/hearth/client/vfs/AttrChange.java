@@ -71,10 +71,7 @@ record AttrChange(SetattrReq change, Caller caller, long nowNs) {
     if (change.hasUid() || change.hasGid()) {
       // a chown, even to the same ids, drops setuid, and setgid where it means "run as group"
       if (!FileMode.isDir(mode)) {
-        mode &= ~FileMode.S_ISUID;
-        if ((mode & FileMode.S_IXGRP) != 0) {
-          mode &= ~FileMode.S_ISGID;
-        }
+        mode = FileMode.dropPrivileges(mode);
       }
     }
     if (change.hasMode()) {

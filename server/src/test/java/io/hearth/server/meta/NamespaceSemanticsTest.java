@@ -72,6 +72,24 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertErrno(Errno.ENAMETOOLONG, () -> root.mkdir("é".repeat(128), 0755));
   }
 
+  /**
+   * A mount resolves paths from its root, so a program in a deep directory passes the namespace a
+   * path longer than PATH_MAX although its own is shorter (pjdfstest does this).
+   */
+  @Test
+  void pathsLongerThanPathMaxResolve() throws Exception {
+    String dir = "";
+    for (int i = 0; i < 20; i++) { // 20 x 256 bytes: past 4096
+      dir += (i == 0 ? "" : "/") + Character.toString('a' + i).repeat(255);
+      root.mkdir(dir, 0755);
+    }
+    root.create(dir + "/f", 0644);
+    assertEquals(List.of("f"), root.names(dir));
+    root.unlink(dir + "/f");
+    String tooLong = (dir + "/").repeat(13) + "x"; // past Limits.PATH_MAX_BYTES (64 KiB)
+    assertErrno(Errno.ENAMETOOLONG, () -> root.stat(tooLong));
+  }
+
   @Test
   void dotAndDotDotResolve() throws Exception {
     Attr a = root.mkdir("a", 0755);

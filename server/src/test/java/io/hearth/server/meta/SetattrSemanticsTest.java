@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.meta.Attr;
+import io.hearth.protocol.meta.Extent;
 import io.hearth.protocol.meta.SetattrReq;
 import io.hearth.protocol.meta.TimeHow;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,21 @@ class SetattrSemanticsTest extends SemanticsBase {
     root.mkdir("d", 0755);
     root.chmod("d", 06755);
     assertEquals(06755, root.chown("d", 1000, 1000).getMode() & 07777, "directories keep them");
+  }
+
+  @Test
+  void aWriteOrTruncateByAnyoneButRootDropsSetIdBits() throws Exception {
+    world("w");
+    root.create("w/prog", 06777);
+    Extent x =
+        Extent.newBuilder()
+            .setLen(1)
+            .setInline(com.google.protobuf.ByteString.copyFromUtf8("x"))
+            .build();
+    assertEquals(06777, root.write("w/prog", x).getMode() & 07777, "root keeps them");
+    assertEquals(0777, bob.write("w/prog", x).getMode() & 07777, "anyone else drops them");
+    root.chmod("w/prog", 06767); // setgid without group-exec: a lock mark, kept
+    assertEquals(02767, bob.truncate("w/prog", 0).getMode() & 07777);
   }
 
   @Test

@@ -60,6 +60,9 @@ final class SetattrOp implements MetaOp {
       node.size = s.getSize();
       node.mtimeNs = now;
     }
+    if (s.hasSize() && !ctx.isRoot()) {
+      node.mode = FileMode.dropPrivileges(node.mode); // as truncate(2) by anyone but root
+    }
     if (s.hasUid() || s.hasGid()) {
       chown(node, s);
     }
@@ -127,10 +130,7 @@ final class SetattrOp implements MetaOp {
       node.gid = s.getGid();
     }
     if (!node.isDir()) {
-      node.mode &= ~FileMode.S_ISUID;
-      if ((node.mode & FileMode.S_IXGRP) != 0) {
-        node.mode &= ~FileMode.S_ISGID;
-      }
+      node.mode = FileMode.dropPrivileges(node.mode);
     }
   }
 

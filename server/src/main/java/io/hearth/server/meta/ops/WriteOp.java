@@ -1,6 +1,7 @@
 package io.hearth.server.meta.ops;
 
 import io.hearth.protocol.Errno;
+import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.Extent;
@@ -19,7 +20,9 @@ import java.util.zip.CRC32C;
  * the extent, kept in the namespace; at most {@link Limits#INLINE_WRITE_MAX_BYTES} per write). The
  * extents replace the file's bytes in their ranges, in list order (a later one wins where two
  * overlap); the size grows to the end of the last byte written and never shrinks; mtime and ctime
- * become the entry's time. A write without extents changes nothing, as write(2) of 0 bytes.
+ * become the entry's time. A write without extents changes nothing, as write(2) of 0 bytes. A write
+ * by anyone but root drops setuid and setgid ({@link FileMode#dropPrivileges}), as Linux's write(2)
+ * does.
  *
  * <p>An extent marked {@code replaces_inline} moves bytes an fsync committed inline into their
  * block: it applies only where the file still holds that very inline extent (same offset, length
@@ -91,6 +94,9 @@ final class WriteOp implements MetaOp {
       node.size = end;
       node.mtimeNs = ctx.nowNs();
       node.ctimeNs = ctx.nowNs();
+      if (!ctx.isRoot()) {
+        node.mode = FileMode.dropPrivileges(node.mode);
+      }
       Namespace.save(ctx.txn(), node);
     }
     return MetaOps.attr(node);
