@@ -222,6 +222,14 @@ public final class HearthClient implements AutoCloseable {
 
   /** truncate of an inode this client has open: its buffered writes go first, then the size. */
   void truncateOpen(OpenInode node, long size) throws HearthException {
+    truncateOpen(node, size, false);
+  }
+
+  /**
+   * @param writable through a handle opened for writing (ftruncate): write permission was checked
+   *     at open and is not asked again, as POSIX has it
+   */
+  void truncateOpen(OpenInode node, long size, boolean writable) throws HearthException {
     node.flush();
     Stat st =
         join(
@@ -230,7 +238,8 @@ public final class HearthClient implements AutoCloseable {
                     b.setSetattr(
                         SetattrReq.newBuilder()
                             .setLoc(Loc.newBuilder().setBase(node.ino()))
-                            .setSize(size)),
+                            .setSize(size)
+                            .setThroughWritableHandle(writable)),
                 HearthClient::attr));
     node.truncated(st.size());
   }

@@ -213,7 +213,7 @@ public final class HearthFile implements AutoCloseable {
     if (size < 0) {
       throw new HearthException(Errno.EINVAL, "negative size");
     }
-    client.truncateOpen(node, size);
+    client.truncateOpen(node, size, true); // checkWritable: opened for writing
   }
 
   /**

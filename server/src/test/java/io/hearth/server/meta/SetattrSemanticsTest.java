@@ -94,6 +94,16 @@ class SetattrSemanticsTest extends SemanticsBase {
     assertEquals(t, a.getMtimeNs(), "same size: mtime stays");
     assertEquals(t2, a.getCtimeNs());
     assertErrno(Errno.EACCES, () -> bob.truncate("w/f", 0));
+    alice.create("w/g", 0); // as open(O_CREAT|O_RDWR, 0) then ftruncate: checked at the open
+    assertEquals(
+        7,
+        alice
+            .setattr(
+                SetattrReq.newBuilder()
+                    .setLoc(loc("w/g"))
+                    .setSize(7)
+                    .setThroughWritableHandle(true))
+            .getSize());
     alice.chmod("w/f", 0666);
     assertEquals(0, bob.truncate("w/f", 0).getSize(), "write permission is enough");
     assertErrno(Errno.EISDIR, () -> root.truncate("w", 0));

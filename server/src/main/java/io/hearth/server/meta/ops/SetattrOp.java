@@ -34,7 +34,7 @@ final class SetattrOp implements MetaOp {
     }
     Caller c = ctx.caller();
     if (s.hasSize()) {
-      checkTruncate(c, node, s.getSize());
+      checkTruncate(c, node, s.getSize(), s.getThroughWritableHandle());
     }
     if (s.hasUid() && !ctx.isRoot() && !(c.getUid() == node.uid && s.getUid() == node.uid)) {
       throw new HearthException(Errno.EPERM, "only root changes the owner");
@@ -85,7 +85,8 @@ final class SetattrOp implements MetaOp {
     return MetaOps.attr(node);
   }
 
-  private static void checkTruncate(Caller c, InodeRecord node, long size) throws HearthException {
+  private static void checkTruncate(Caller c, InodeRecord node, long size, boolean opened)
+      throws HearthException {
     if (node.isDir()) {
       throw new HearthException(Errno.EISDIR, "cannot truncate a directory: inode " + node.ino);
     }
@@ -95,7 +96,9 @@ final class SetattrOp implements MetaOp {
     if (size < 0 || size > Limits.FILE_SIZE_MAX_BYTES) {
       throw new HearthException(Errno.EFBIG, "size " + Long.toUnsignedString(size));
     }
-    Permissions.check(c, node, Permissions.W, "cannot write file");
+    if (!opened) {
+      Permissions.check(c, node, Permissions.W, "cannot write file");
+    }
   }
 
   /** chgrp: the owner may pick the group it has or any group it is a member of. */
