@@ -162,8 +162,9 @@ final class HearthFs implements FuseOperations {
     int want = conn.want() | (conn.capable() & FuseConnInfo.FUSE_CAP_PARALLEL_DIROPS);
     want |= conn.capable() & FuseConnInfo.FUSE_CAP_READDIRPLUS;
     want |= conn.capable() & FuseConnInfo.FUSE_CAP_ATOMIC_O_TRUNC;
-    // The namespace drops setuid/setgid on write and truncate (FileMode.dropPrivileges); else the
-    // kernel would send its own chmod for it, as the writer, refused (EPERM) unless the owner.
+    // The namespace drops setuid/setgid on write and truncate itself (FileMode.dropPrivileges).
+    // Where the kernel still sends its own chmod for it, as the writer (seen with libfuse 3.14's
+    // high-level API), the namespace lets anyone who may write the file make that chmod.
     want |= conn.capable() & FuseConnInfo.FUSE_CAP_HANDLE_KILLPRIV;
     if (options.writebackCache()) {
       want |= conn.capable() & FuseConnInfo.FUSE_CAP_WRITEBACK_CACHE;
@@ -171,6 +172,8 @@ final class HearthFs implements FuseOperations {
       want &= ~FuseConnInfo.FUSE_CAP_WRITEBACK_CACHE;
     }
     conn.setWant(want);
+    LOG.debug(
+        "FUSE capable {} want {}", Integer.toHexString(conn.capable()), Integer.toHexString(want));
     conn.setMaxWrite(options.maxWriteBytes());
     conn.setMaxReadahead(options.readaheadKb() * 1024);
     NativeStructs.configure(config, options);

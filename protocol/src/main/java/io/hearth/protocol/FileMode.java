@@ -25,8 +25,8 @@ public final class FileMode {
    * setgid where it means "run as group" (group-executable) rather than mandatory locking. Linux
    * drops them on chown of a non-directory, and on write(2) and truncate(2) by a process without
    * CAP_FSETID (for Hearth: anyone but root), so that nobody plants code in a program that runs
-   * with another's rights. The FUSE bridge leaves this to the namespace (FUSE_CAP_HANDLE_KILLPRIV):
-   * the kernel would otherwise do it with a chmod as the writer, which only the owner may make.
+   * with another's rights. The namespace does it on write and truncate; a kernel that does it
+   * itself sends a chmod as the writer, which the namespace allows anyone who may write the file.
    */
   public static int dropPrivileges(int mode) {
     int m = mode & ~S_ISUID;

@@ -28,6 +28,18 @@ class SetattrSemanticsTest extends SemanticsBase {
     assertEquals(FileMode.S_IFREG | 04755, root.chmod("w/f", 04755).getMode());
   }
 
+  /** The kernel drops setuid after a write by someone else with a chmod made as the writer. */
+  @Test
+  void whoMayWriteAFileMayDropItsSetIdBits() throws Exception {
+    world("w");
+    alice.create("w/f", 06766);
+    assertErrno(Errno.EPERM, () -> bob.chmod("w/f", 06767), "adding a bit is the owner's");
+    assertErrno(Errno.EPERM, () -> bob.chmod("w/f", 06760), "so is taking another bit away");
+    assertEquals(02766, bob.chmod("w/f", 02766).getMode() & 07777, "a lock mark setgid stays");
+    alice.chmod("w/f", 06764);
+    assertErrno(Errno.EACCES, () -> bob.chmod("w/f", 0764), "only who may write the file");
+  }
+
   @Test
   void chmodBySomeoneOutsideTheGroupDropsSetgid() throws Exception {
     world("w");

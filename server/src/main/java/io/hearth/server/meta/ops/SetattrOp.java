@@ -43,8 +43,15 @@ final class SetattrOp implements MetaOp {
       throw new HearthException(
           Errno.EPERM, "not the owner, or not a member of group " + s.getGid());
     }
+    boolean dropOnly = false;
     if (s.hasMode() && !Permissions.isOwnerOrRoot(c, node)) {
-      throw new HearthException(Errno.EPERM, "only the owner or root changes the mode");
+      dropOnly = dropsPrivilegesOnly(node.mode, s.getMode());
+      if (!dropOnly) {
+        throw new HearthException(Errno.EPERM, "only the owner or root changes the mode");
+      }
+      // The kernel's own chmod after a write by someone else (FUSE without killpriv): it only takes
+      // setuid/setgid away, which anyone who may write the file makes happen by writing it.
+      Permissions.check(c, node, Permissions.W, "cannot write file");
     }
     if (atime || mtime) {
       checkTimes(c, node, s);
@@ -69,7 +76,7 @@ final class SetattrOp implements MetaOp {
     if (s.hasMode()) {
       int mode = s.getMode() & FileMode.PERM_MASK;
       // a setgid bit for a group the caller is not in would hand out that group's rights
-      if (!ctx.isRoot() && !Permissions.inGroup(c, node.gid)) {
+      if (!ctx.isRoot() && !dropOnly && !Permissions.inGroup(c, node.gid)) {
         mode &= ~FileMode.S_ISGID;
       }
       node.mode = FileMode.type(node.mode) | mode;
@@ -99,6 +106,14 @@ final class SetattrOp implements MetaOp {
     if (!opened) {
       Permissions.check(c, node, Permissions.W, "cannot write file");
     }
+  }
+
+  /** Whether {@code requested} is {@code mode}'s permissions less some of setuid and setgid. */
+  private static boolean dropsPrivilegesOnly(int mode, int requested) {
+    int was = mode & FileMode.PERM_MASK;
+    int next = requested & FileMode.PERM_MASK;
+    int setIds = FileMode.S_ISUID | FileMode.S_ISGID;
+    return next != was && (next & ~was) == 0 && ((was ^ next) & ~setIds) == 0;
   }
 
   /** chgrp: the owner may pick the group it has or any group it is a member of. */
