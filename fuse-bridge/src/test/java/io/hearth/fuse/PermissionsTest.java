@@ -175,6 +175,31 @@ class PermissionsTest {
     assertEquals("pub/alice/f 1001:1002 604\n", owners("pub/alice/f"));
   }
 
+  /** pjdfstest chmod/12: writing someone else's setuid program takes its privileges away. */
+  @Test
+  void aWriteByAnotherUserDropsSetuidAndSetgid() throws Exception {
+    root("set -e; printf '#!/bin/sh\n' > pub/prog; chmod 6777 pub/prog").ok("a setuid program");
+    as(BOB, NO_GROUPS, "echo 'id' >> pub/prog").ok("bob may write it, as its mode says");
+    assertEquals("pub/prog 0:0 777\n", owners("pub/prog"), "setuid and setgid are gone");
+    root("set -e; chmod 6777 pub/prog; echo 'true' >> pub/prog").ok("root writes");
+    assertEquals("pub/prog 0:0 6777\n", owners("pub/prog"), "root's write keeps them");
+  }
+
+  /** pjdfstest ftruncate/00: permission is checked when a file is opened, not at ftruncate. */
+  @Test
+  void ftruncateOfADescriptorOpenedForWritingNeedsNoPermissionAgain() throws Exception {
+    String out =
+        as(
+                ALICE,
+                NO_GROUPS,
+                "python3 -c \"import os; fd = os.open('pub/alice/zero', os.O_CREAT | os.O_RDWR,"
+                    + " 0); os.ftruncate(fd, 5); print(os.fstat(fd).st_size)\"")
+            .ok("ftruncate a mode-0 file created just now")
+            .output();
+    assertEquals("5\n", out);
+    refused(as(ALICE, NO_GROUPS, "truncate -s 0 pub/alice/zero"), "Permission denied");
+  }
+
   @Test
   void umaskApplies() throws Exception {
     String out =

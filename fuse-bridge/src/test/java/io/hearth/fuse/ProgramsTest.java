@@ -1,6 +1,7 @@
 package io.hearth.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -138,6 +139,37 @@ class ProgramsTest {
   }
 
   // ---- tar ----
+
+  /**
+   * A program deep in a tree passes the kernel short paths, but the mount sees them from its root:
+   * past PATH_MAX there (pjdfstest's long-path tests, NN/03.t), everything still works.
+   */
+  @Test
+  void aTreeDeeperThanPathMaxFromTheMountRootWorks() throws Exception {
+    Path d = dir("deep");
+    String out =
+        Sh.run(
+                d,
+                T,
+                """
+                set -e
+                name=$(printf 'd%.0s' $(seq 1 200))
+                for i in $(seq 1 25); do mkdir "$name"; cd "$name"; done
+                printf %s "$PWD" | wc -c
+                echo deep > file; cat file
+                ln file hard; ln -s file soft; mv soft soft2; cat soft2
+                chmod 600 file; stat -c '%a %h' file
+                rm file hard soft2
+                for i in $(seq 1 25); do cd ..; rmdir "$name"; done
+                ls -A
+                """)
+            .ok("a tree 5 KiB deep")
+            .output();
+    String[] lines = out.split("\n");
+    assertTrue(Integer.parseInt(lines[0].trim()) > 5000, "deeper than PATH_MAX: " + lines[0]);
+    assertEquals(List.of("deep", "deep", "600 2"), List.of(lines[1], lines[2], lines[3]));
+    assertEquals(4, lines.length, "everything removed again:\n" + out);
+  }
 
   @Test
   void tarExtractThenCreateGivesTheSameArchive() throws Exception {
