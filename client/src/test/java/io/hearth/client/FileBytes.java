@@ -1,6 +1,12 @@
 package io.hearth.client;
 
+import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.Loc;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.ReadMapReq;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /** Whole files through the client, for tests that compare contents. */
 public final class FileBytes {
@@ -16,5 +22,20 @@ public final class FileBytes {
       }
       return out;
     }
+  }
+
+  /** The committed extents of inode {@code ino} in its first {@code len} bytes, as stored. */
+  public static List<Extent> extents(HearthClient h, long ino, long len) throws HearthException {
+    return HearthClient.join(
+            h.meta()
+                .read(
+                    MetaRequest.newBuilder()
+                        .setReadMap(
+                            ReadMapReq.newBuilder()
+                                .setLoc(Loc.newBuilder().setBase(ino))
+                                .setLen(len))
+                        .build()))
+        .getReadMap()
+        .getExtentsList();
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hearth.client.FileBytes;
 import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
@@ -11,9 +12,6 @@ import io.hearth.protocol.Groups;
 import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.ReadBlock;
 import io.hearth.protocol.meta.Extent;
-import io.hearth.protocol.meta.Loc;
-import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.ReadMapReq;
 import io.hearth.server.HearthServer;
 import io.hearth.server.data.DataStateMachine;
 import java.io.IOException;
@@ -53,18 +51,7 @@ class BlockRepairTest {
         f.write(ByteBuffer.wrap(data));
       }
       long ino = h.stat("/r").ino();
-      List<Extent> extents =
-          HearthClient.join(
-                  h.meta()
-                      .read(
-                          MetaRequest.newBuilder()
-                              .setReadMap(
-                                  ReadMapReq.newBuilder()
-                                      .setLoc(Loc.newBuilder().setBase(ino))
-                                      .setLen(data.length))
-                              .build()))
-              .getReadMap()
-              .getExtentsList();
+      List<Extent> extents = FileBytes.extents(h, ino, data.length);
       assertEquals(1, extents.size());
       long id = extents.get(0).getBlock().getId();
       byte[] original = Files.readAllBytes(blockFile(c.servers().get(0), id));

@@ -10,9 +10,6 @@ import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
 import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.Extent;
-import io.hearth.protocol.meta.Loc;
-import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.ReadMapReq;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -45,19 +42,7 @@ class FsyncJournalTest {
   }
 
   private static List<Extent> extents(String path) throws Exception {
-    long ino = client.stat(path).ino();
-    return HearthClient.join(
-            client
-                .meta()
-                .read(
-                    MetaRequest.newBuilder()
-                        .setReadMap(
-                            ReadMapReq.newBuilder()
-                                .setLoc(Loc.newBuilder().setBase(ino))
-                                .setLen(Limits.FILE_SIZE_MAX_BYTES))
-                        .build()))
-        .getReadMap()
-        .getExtentsList();
+    return FileBytes.extents(client, client.stat(path).ino(), Limits.FILE_SIZE_MAX_BYTES);
   }
 
   /** Bytes held inline past a small file's range: only an fsync's write-ahead puts them there. */
