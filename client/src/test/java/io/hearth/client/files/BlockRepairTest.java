@@ -54,6 +54,11 @@ class BlockRepairTest {
       List<Extent> extents = FileBytes.extents(h, ino, data.length);
       assertEquals(1, extents.size());
       long id = extents.get(0).getBlock().getId();
+      // close() promises a majority, not all three: a slow replica may apply the block's commit
+      // (which moves its file into place) after close returned. Wait for every replica's file.
+      for (HearthServer s : c.servers()) {
+        awaitFile(blockFile(s, id));
+      }
       byte[] original = Files.readAllBytes(blockFile(c.servers().get(0), id));
       // Damage each replica in turn, so that whichever one the client asks first is damaged once.
       for (int k = 0; k < 3; k++) {
@@ -79,6 +84,14 @@ class BlockRepairTest {
           Thread.sleep(100);
         }
       }
+    }
+  }
+
+  private static void awaitFile(Path p) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!Files.exists(p)) {
+      assertTrue(System.currentTimeMillis() < deadline, p + " did not appear in 30 s");
+      Thread.sleep(50);
     }
   }
 
