@@ -13,6 +13,7 @@ import io.hearth.protocol.WireFlags;
 import io.hearth.protocol.XattrNamespaces;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.meta.AccessReq;
+import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.GetxattrReq;
 import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.LayoutReq;
@@ -400,16 +401,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public void access(String path, int mask) throws HearthException {
-    try {
-      join(accessAsync(path, mask));
-    } catch (HearthException e) {
-      OpenInode n = e.errno() == Errno.EACCES ? openInodeAt(path, true) : null;
-      if (n == null || !n.changesWaiting()) {
-        throw e;
-      }
-      n.flush(); // a chmod this client shows already may grant it: ask again once it is committed
-      join(accessAsync(path, mask));
-    }
+    grantedByWaitingChanges(path, () -> join(accessAsync(path, mask)));
   }
 
   public CompletableFuture<byte[]> getxattrAsync(String path, String name) {
@@ -426,7 +418,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public byte[] getxattr(String path, String name) throws HearthException {
-    return join(getxattrAsync(path, name));
+    return grantedByWaitingChanges(path, () -> join(getxattrAsync(path, name)));
   }
 
   public CompletableFuture<List<String>> listxattrAsync(String path) {
@@ -442,7 +434,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public List<String> listxattr(String path) throws HearthException {
-    return join(listxattrAsync(path));
+    return grantedByWaitingChanges(path, () -> join(listxattrAsync(path)));
   }
 
   // ---- writes ----
@@ -582,9 +574,9 @@ public final class HearthClient implements AutoCloseable {
    */
   private Stat changeAttrs(String path, SetattrReq.Builder change, boolean follow)
       throws HearthException {
-    OpenInode n = openInodeAt(path, follow);
-    if (n != null) {
-      return Stat.of(n.setattr(change.build(), credentials.toCaller()));
+    OpenAt o = openInodeAt(path, follow);
+    if (o != null) {
+      return Stat.of(o.inode().setattr(change.build(), credentials.toCaller(), o.namespace()));
     }
     return setattr(path, change.setFollow(follow));
   }
@@ -630,22 +622,64 @@ public final class HearthClient implements AutoCloseable {
   }
 
   /**
+   * A file this client has open, with its attributes as the namespace has them now (without the
+   * changes this client has not committed yet).
+   */
+  private record OpenAt(OpenInode inode, Attr namespace) {}
+
+  /**
    * The file at {@code path} if this client has it open, else null; costs a stat only while some
    * file is open.
    */
-  private OpenInode openInodeAt(String path, boolean follow) throws HearthException {
+  private OpenAt openInodeAt(String path, boolean follow) throws HearthException {
     Vfs v = files.ifStarted();
     if (v == null || !v.anyOpen()) {
       return null;
     }
-    Stat s = follow ? stat(path) : lstat(path);
-    return s.isRegular() ? v.find(s.ino()) : null;
+    Stat s = join(withLoc(path, loc -> namespaceLookup(loc, follow)));
+    OpenInode n = s.isRegular() ? v.find(s.ino()) : null;
+    return n == null ? null : new OpenAt(n, s.toAttr());
+  }
+
+  /** The attributes of inode {@code ino} as the namespace has them, without this client's view. */
+  Attr namespaceAttr(long ino) throws HearthException {
+    return join(namespaceLookup(Loc.newBuilder().setBase(ino).build(), false)).toAttr();
+  }
+
+  /** A lookup answered by the namespace alone: no open file's waiting changes laid over it. */
+  private CompletableFuture<Stat> namespaceLookup(Loc loc, boolean follow) {
+    return read(
+        b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)), HearthClient::attr);
+  }
+
+  /** A call the namespace answers after checking the caller's permissions on a path. */
+  @FunctionalInterface
+  private interface Checked<T> {
+    T run() throws HearthException;
+  }
+
+  /**
+   * Runs {@code call}; if the namespace refuses it (EACCES) while this client has the file open
+   * with attribute changes it shows but has not committed (a chmod that may grant the access),
+   * commits them and asks once more: the namespace judges the file as this client shows it.
+   */
+  private <T> T grantedByWaitingChanges(String path, Checked<T> call) throws HearthException {
+    try {
+      return call.run();
+    } catch (HearthException e) {
+      OpenAt o = e.errno() == Errno.EACCES ? openInodeAt(path, true) : null;
+      if (o == null || !o.inode().changesWaiting()) {
+        throw e;
+      }
+      o.inode().flush();
+      return call.run();
+    }
   }
 
   public Stat truncate(String path, long size) throws HearthException {
-    OpenInode n = openInodeAt(path, true);
-    if (n != null) {
-      truncateOpen(n, size);
+    OpenAt o = openInodeAt(path, true);
+    if (o != null) {
+      truncateOpen(o.inode(), size);
       return stat(path);
     }
     return setattr(path, SetattrReq.newBuilder().setSize(size).setFollow(true));
@@ -667,7 +701,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public void setxattr(String path, String name, byte[] value, int flags) throws HearthException {
-    join(setxattrAsync(path, name, value, flags));
+    grantedByWaitingChanges(path, () -> join(setxattrAsync(path, name, value, flags)));
   }
 
   public CompletableFuture<Void> removexattrAsync(String path, String name) {
@@ -680,7 +714,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public void removexattr(String path, String name) throws HearthException {
-    join(removexattrAsync(path, name));
+    grantedByWaitingChanges(path, () -> join(removexattrAsync(path, name)));
   }
 
   // ---- plumbing ----

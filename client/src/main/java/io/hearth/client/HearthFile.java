@@ -5,6 +5,7 @@ import io.hearth.client.vfs.Vfs;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.SetattrReq;
 import java.nio.ByteBuffer;
 
@@ -277,7 +278,10 @@ public final class HearthFile implements AutoCloseable {
 
   private Stat setattr(SetattrReq.Builder change, Credentials by) throws HearthException {
     checkOpen();
-    return Stat.of(node.setattr(change.build(), by.toCaller()));
+    // Whether the change may wait is judged on the file as the namespace has it now: another
+    // client may have changed its owner or mode since this one last looked.
+    Attr now = client.namespaceAttr(node.ino());
+    return Stat.of(node.setattr(change.build(), by.toCaller(), now));
   }
 
   /** close(2): flushes like fsync; the handle is closed even when that fails. */

@@ -51,6 +51,9 @@ record AttrChange(SetattrReq change, Caller caller, long nowNs) {
       if ((was & ~next) != 0) {
         return false; // takes a bit away: at once
       }
+      if ((next & FileMode.S_ISGID) != 0 && !root && !inGroup(c, base.getGid())) {
+        return false; // the namespace drops that setgid: a bit taken away, at once
+      }
     }
     return s.getAtime().getHow() != TimeHow.UNRECOGNIZED
         && s.getMtime().getHow() != TimeHow.UNRECOGNIZED;

@@ -43,7 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Errors:</b> an upload or commit that fails (after its own retries and deadline) poisons the
  * inode: the bytes not yet committed are dropped and every later write and flush fails with that
- * errno until the last handle closes, the way Linux reports writeback errors at fsync and close.
+ * errno until the last handle closes, the way Linux reports writeback errors at fsync and close. A
+ * waiting attribute change the namespace refuses at its commit does not poison: the data stands,
+ * and the next flush reports EIO once.
  *
  * <p><b>Bounds:</b> at most {@link #PENDING_BLOCKS_MAX} sealed blocks per inode (writers wait), map
  * windows of {@link ExtentCache#WINDOW_BYTES}, readahead of {@link #READAHEAD_BYTES}.
@@ -79,6 +81,16 @@ public final class OpenInode {
   private long size;
   private boolean committing;
   private HearthException error;
+
+  /**
+   * A waiting attribute change the namespace refused at its commit (another client changed the
+   * file's owner or mode since): the data committed with it stands; the next flush reports it.
+   */
+  private HearthException changeError;
+
+  /** Set once the last handle is gone: no change waits any more, each is committed at once. */
+  private boolean retired;
+
   private int handles;
   private final ExtentCache extents;
 
@@ -143,8 +155,10 @@ public final class OpenInode {
       if (off + n > Limits.FILE_SIZE_MAX_BYTES) {
         throw new HearthException(Errno.EFBIG, "write past " + Limits.FILE_SIZE_MAX_BYTES);
       }
-      if (waiting.stream().anyMatch(AttrChange::setsTime)) {
-        sealWaiting(); // data written after a utimens moves mtime after it
+      if (!waiting.isEmpty()) {
+        // Changes made before this write are committed before it: its mtime comes after a
+        // utimens, and the setuid/setgid it drops (by anyone but root) stay dropped after a chmod.
+        sealWaiting();
       }
       long at = off;
       while (src.hasRemaining()) {
@@ -216,10 +230,10 @@ public final class OpenInode {
       } finally {
         lock.unlock();
       }
-      Attr attr = null;
+      Committed done = null;
       HearthException failed = null;
       try {
-        attr = commit(batch);
+        done = commit(batch);
       } catch (HearthException e) {
         failed = e;
       }
@@ -239,8 +253,20 @@ public final class OpenInode {
         }
         committedCount += batch.size();
         extents.invalidate();
-        this.attr = attr;
-        size = Math.max(size, attr.getSize());
+        if (done.attr() != null) {
+          this.attr = done.attr();
+          size = Math.max(size, done.attr().getSize());
+        }
+        if (done.changeFailed() != null && changeError == null) {
+          changeError =
+              new HearthException(
+                  Errno.EIO,
+                  "an attribute change of inode "
+                      + ino
+                      + " made while it was open could not be committed: "
+                      + done.changeFailed().getMessage(),
+                  done.changeFailed());
+        }
         changed.signalAll();
       } finally {
         lock.unlock();
@@ -249,12 +275,28 @@ public final class OpenInode {
   }
 
   /**
-   * Commits the blocks' bytes and the attribute changes sealed with them, in order: each block's
-   * changes go in one Raft entry with the write before them. Returns the attributes of the last.
+   * What a commit gave: the attributes of its last successful reply (null if none), and the first
+   * attribute change the namespace refused (null if none).
    */
-  private Attr commit(List<PendingBlock> batch) throws HearthException {
+  private record Committed(Attr attr, HearthException changeFailed) {
+    Committed then(Committed next) {
+      return new Committed(
+          next.attr != null ? next.attr : attr,
+          changeFailed != null ? changeFailed : next.changeFailed);
+    }
+  }
+
+  /**
+   * Commits the blocks' bytes and the attribute changes sealed with them, in order: each block's
+   * changes go in one Raft entry with the write before them.
+   *
+   * @throws HearthException when a write fails (the data is lost); a refused attribute change is
+   *     only reported in the result, as the namespace applies each request of an entry on its own
+   */
+  private Committed commit(List<PendingBlock> batch) throws HearthException {
     List<Extent> extents = new ArrayList<>();
-    Attr attr = null;
+    Committed done = new Committed(null, null);
+    boolean sent = false;
     for (PendingBlock b : batch) {
       extents.addAll(extentsOf(b));
       if (!b.then().isEmpty()) {
@@ -263,25 +305,35 @@ public final class OpenInode {
         for (AttrChange c : b.then()) {
           group.add(c.request(ino));
         }
-        attr = send(group);
+        done = done.then(send(group));
+        sent = true;
       }
     }
-    return extents.isEmpty() && attr != null ? attr : send(writes(extents));
+    return extents.isEmpty() && sent ? done : done.then(send(writes(extents)));
   }
 
-  /** Sends requests in order, in as few entries as allowed; the attributes of the last reply. */
-  private Attr send(List<MetaRequest> requests) throws HearthException {
+  /** Sends requests in order, in as few entries as allowed. */
+  private Committed send(List<MetaRequest> requests) throws HearthException {
     if (requests.isEmpty()) {
       requests.add(writeRequest(List.of())); // nothing written: the current attributes
     }
-    Attr last = null;
+    Committed done = new Committed(null, null);
     for (int from = 0; from < requests.size(); from += Limits.BATCH_REQUESTS_MAX) {
       List<MetaRequest> part =
           requests.subList(from, Math.min(requests.size(), from + Limits.BATCH_REQUESTS_MAX));
-      List<MetaReply> replies = vfs.metaWriteAll(part);
-      last = replies.get(replies.size() - 1).getAttr();
+      List<CompletableFuture<MetaReply>> replies = vfs.metaWriteEach(part);
+      for (int i = 0; i < part.size(); i++) {
+        try {
+          done = done.then(new Committed(HearthClient.join(replies.get(i)).getAttr(), null));
+        } catch (HearthException e) {
+          if (!part.get(i).hasSetattr()) {
+            throw e; // a write: its data is lost
+          }
+          done = done.then(new Committed(null, e));
+        }
+      }
     }
-    return last;
+    return done;
   }
 
   private List<Extent> extentsOf(PendingBlock b) {
@@ -404,14 +456,19 @@ public final class OpenInode {
    * committed now, after everything written and changed before it.
    *
    * @param change the SetattrReq without its Loc; no size (truncate has its own path)
+   * @param namespace the file's attributes as the namespace gave them just now (a stat's), so that
+   *     whether the change may wait is judged on the owner and mode another client may have set
+   *     since this one last committed
    */
-  public Attr setattr(SetattrReq change, Caller by) throws HearthException {
+  public Attr setattr(SetattrReq change, Caller by, Attr namespace) throws HearthException {
     long nowNs = vfs.nowNs();
     lock.lock();
     try {
       checkError();
-      Attr seen = view();
-      if (waiting.size() < WAITING_CHANGES_MAX && AttrChange.mayWait(seen, by, change)) {
+      Attr seen = viewOver(namespace);
+      if (!retired
+          && waiting.size() < WAITING_CHANGES_MAX
+          && AttrChange.mayWait(seen, by, change)) {
         AttrChange c = new AttrChange(change, by, nowNs);
         waiting.add(c);
         uncommitted.addLast(c);
@@ -453,6 +510,21 @@ public final class OpenInode {
         a = c.applyTo(a);
       }
       return a.toBuilder().setSize(size).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Called once the last handle is gone (the VFS no longer lists the inode): from now on no change
+   * waits, and true is returned when some still do (made while the last handle was closing), which
+   * the caller must then flush, else nothing would commit them.
+   */
+  boolean retire() {
+    lock.lock();
+    try {
+      retired = true;
+      return !waiting.isEmpty();
     } finally {
       lock.unlock();
     }
@@ -525,6 +597,11 @@ public final class OpenInode {
       awaitUntil(deadline);
     }
     checkError();
+    if (changeError != null) {
+      HearthException e = changeError;
+      changeError = null; // reported once, as Linux reports a writeback error
+      throw e;
+    }
   }
 
   private void awaitUntil(long deadlineMs) throws HearthException {

@@ -77,14 +77,21 @@ public final class Vfs implements AutoCloseable {
    * close returns) and forgets it after its last handle.
    */
   public void release(OpenInode n) throws HearthException {
+    boolean last = false;
     try {
       n.flush();
     } finally {
       synchronized (open) {
         if (n.release()) {
           open.remove(n.ino(), n);
+          last = true;
         }
       }
+    }
+    // A chmod by path that found the inode just before it left the table may have chosen to wait
+    // after the flush above: nothing else would commit it now.
+    if (last && n.retire()) {
+      n.flush();
     }
   }
 
@@ -170,21 +177,36 @@ public final class Vfs implements AutoCloseable {
     return HearthClient.join(meta.write(req));
   }
 
-  /** Writes applied together and in order, in one Raft entry; their replies. */
-  List<MetaReply> metaWriteAll(List<MetaRequest> reqs) throws HearthException {
-    List<MetaReply> out = new ArrayList<>(reqs.size());
-    for (CompletableFuture<MetaReply> f : meta.writeAll(reqs)) {
-      out.add(HearthClient.join(f));
-    }
-    return out;
+  /**
+   * Writes applied together and in order, in one Raft entry; the reply of each (the namespace
+   * applies each on its own: one may fail while the others succeed).
+   */
+  List<CompletableFuture<MetaReply>> metaWriteEach(List<MetaRequest> reqs) {
+    return meta.writeAll(reqs);
   }
 
   MetaReply metaRead(MetaRequest req) throws HearthException {
     return HearthClient.join(meta.read(req));
   }
 
+  /**
+   * Flushes what the open files still hold (a program that closes its client without closing its
+   * files, as a process that exits: attribute changes waiting for a commit were acknowledged), then
+   * stops. A flush that fails does not stop the others.
+   */
   @Override
   public void close() {
+    List<OpenInode> left;
+    synchronized (open) {
+      left = new ArrayList<>(open.values());
+    }
+    for (OpenInode n : left) {
+      try {
+        n.flush();
+      } catch (HearthException ignored) {
+        // the file's own close would have reported it; the client is going away
+      }
+    }
     executor.shutdownNow();
     blocks.close();
   }

@@ -11,8 +11,10 @@ import io.hearth.client.HearthClient;
 import io.hearth.client.HearthFile;
 import io.hearth.client.InProcessCluster;
 import io.hearth.client.Stat;
+import io.hearth.client.vfs.OpenInode;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.SetattrReq;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -116,5 +118,91 @@ class OpenFileAttrsTest {
     }
     assertEquals(0664, other.stat("/shared/ana.txt").perm());
     assertEquals(1000, other.stat("/shared/ana.txt").uid());
+  }
+
+  private static final Credentials ANA = new Credentials(1000, 1000, List.of());
+
+  @Test
+  void aChangeToAFileNoLongerOpenIsCommittedAtOnce() throws Exception {
+    OpenInode n;
+    try (HearthFile f = create(client, "/retired", 0600)) {
+      n = client.vfs().find(f.ino());
+    }
+    // A chmod by path that found the inode just before its last handle closed.
+    n.setattr(
+        SetattrReq.newBuilder().setMode(0644).build(),
+        Credentials.ROOT.toCaller(),
+        client.stat("/retired").toAttr());
+    assertEquals(0644, other.stat("/retired").perm(), "nothing would commit it later");
+  }
+
+  @Test
+  void aWaitingChangeTheNamespaceRefusesFailsTheCloseNotTheData() throws Exception {
+    HearthClient asAna = client.withCredentials(ANA);
+    byte[] data = "ana's notes\n".getBytes(StandardCharsets.UTF_8);
+    HearthFile f = create(asAna, "/shared/refused", 0600);
+    f.write(ByteBuffer.wrap(data));
+    f.chmod(0640); // adds a bit: waits
+    other.chown("/shared/refused", 2000, -1); // root gives the file away meanwhile
+    HearthException e = assertThrows(HearthException.class, f::close);
+    assertEquals(Errno.EIO, e.errno(), "the chmod ana was shown did not happen");
+    Stat s = other.stat("/shared/refused");
+    assertEquals(0600, s.perm());
+    assertEquals(2000, s.uid());
+    assertArrayEquals(data, FileBytes.read(other, "/shared/refused"), "the data stands");
+  }
+
+  @Test
+  void whetherAChangeWaitsIsJudgedOnTheNamespacesModeNotAStaleOne() throws Exception {
+    try (HearthFile f = create(client, "/judged", 0644)) {
+      other.chmod("/judged", 0666);
+      f.chmod(0644); // adds nothing to what this client saw, takes w from what others see
+      assertEquals(0644, other.stat("/judged").perm(), "committed at once");
+    }
+  }
+
+  @Test
+  void aWriteAfterAChmodBySomeoneButRootDropsSetuid() throws Exception {
+    HearthClient asAna = client.withCredentials(ANA);
+    try (HearthFile f = create(asAna, "/shared/suid", 0644)) {
+      f.chmod(04755);
+      f.write(ByteBuffer.wrap(new byte[] {1}));
+    }
+    assertEquals(0755, other.stat("/shared/suid").perm(), "the write came after the chmod");
+  }
+
+  @Test
+  void anXattrCallTheWaitingChmodGrantsSucceeds() throws Exception {
+    HearthClient asAna = client.withCredentials(ANA);
+    try (HearthFile f = create(asAna, "/shared/ro", 0444)) {
+      f.chmod(0644); // adds u+w: waits
+      byte[] v = {7};
+      asAna.setxattr("/shared/ro", "user.k", v, 0);
+      assertArrayEquals(v, asAna.getxattr("/shared/ro", "user.k"));
+      assertEquals(0644, other.stat("/shared/ro").perm(), "committed to let the setxattr in");
+    }
+  }
+
+  @Test
+  void closingTheClientCommitsWhatItsOpenFilesHold() throws Exception {
+    byte[] data = {4, 5, 6};
+    try (HearthClient temp = HearthClient.connect(cluster.spec())) {
+      HearthFile f = create(temp, "/left-open", 0600);
+      f.write(ByteBuffer.wrap(data));
+      f.chmod(0644);
+    } // as a process that exits without closing its files
+    assertEquals(0644, other.stat("/left-open").perm());
+    assertArrayEquals(data, FileBytes.read(other, "/left-open"));
+  }
+
+  @Test
+  void setgidOutsideTheFilesGroupIsDroppedAtOnce() throws Exception {
+    HearthClient asAna = client.withCredentials(ANA);
+    try (HearthFile f = create(asAna, "/shared/sgid", 0640)) {
+      other.chown("/shared/sgid", -1, 2000);
+      f.chmod(02640); // ana is not in group 2000: the namespace keeps 0640
+      assertEquals(0640, other.stat("/shared/sgid").perm(), "committed at once");
+    }
+    assertEquals(0640, other.stat("/shared/sgid").perm());
   }
 }
