@@ -49,6 +49,13 @@ public final class MetaClient implements AutoCloseable {
   public static final long RETRY_SLEEP_MS = 100;
   public static final long REQUEST_TIMEOUT_MS = 3000;
 
+  /**
+   * A linearizable read not answered within this is sent again (then after twice as long, and so
+   * on): a follower that was asked just as the leader died holds it until {@link
+   * #REQUEST_TIMEOUT_MS}, and Ratis's client then spends as long again closing that channel.
+   */
+  public static final long READ_ATTEMPT_TIMEOUT_MS = 1000;
+
   /** The longest a caller waits for any one call, whatever the retries underneath are doing. */
   public static final long CALL_DEADLINE_MS = 60_000;
 
@@ -207,7 +214,8 @@ public final class MetaClient implements AutoCloseable {
         ReadRetry.run(
             () -> decode(raft.async().sendReadOnlyUnordered(m)),
             MetaClient::isRetriable,
-            READ_RETRY_DEADLINE_MS));
+            READ_RETRY_DEADLINE_MS,
+            READ_ATTEMPT_TIMEOUT_MS));
   }
 
   private static CompletableFuture<MetaReply> withDeadline(CompletableFuture<MetaReply> f) {
