@@ -231,7 +231,7 @@ public final class HearthClient implements AutoCloseable {
    *     at open and is not asked again, as POSIX has it
    */
   void truncateOpen(OpenInode node, long size, boolean writable) throws HearthException {
-    node.flush();
+    node.commitNow();
     Stat st =
         join(
             write(
@@ -671,7 +671,11 @@ public final class HearthClient implements AutoCloseable {
       if (o == null || !o.inode().changesWaiting()) {
         throw e;
       }
-      o.inode().flush();
+      try {
+        o.inode().commitNow();
+      } catch (HearthException commitFailed) {
+        throw e; // the caller asked for access, not for the commit: its answer stands
+      }
       return call.run();
     }
   }

@@ -92,7 +92,7 @@ public final class HearthFile implements AutoCloseable {
     if (!created && client.credentials().uid() != 0) { // root may read and write any file
       OpenInode here = vfs.find(st.ino());
       if (here != null && here.changesWaiting()) {
-        here.flush(); // the namespace checks the mode this client already shows
+        here.commitNow(); // the namespace checks the mode this client already shows
       }
       int mask = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
       client.access(path, mask);

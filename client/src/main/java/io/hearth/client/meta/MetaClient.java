@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -56,6 +58,12 @@ public final class MetaClient implements AutoCloseable {
    */
   public static final long READ_ATTEMPT_TIMEOUT_MS = 1000;
 
+  /**
+   * How long Ratis's client keeps retrying one read attempt (at least the longest attempt timeout
+   * of {@link ReadRetry}): an abandoned attempt ends by then instead of being retried for minutes.
+   */
+  static final long READ_RATIS_RETRY_MS = 10_000;
+
   /** The longest a caller waits for any one call, whatever the retries underneath are doing. */
   public static final long CALL_DEADLINE_MS = 60_000;
 
@@ -82,9 +90,18 @@ public final class MetaClient implements AutoCloseable {
     RaftProperties props = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(
         props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    RetryPolicy retry =
+    RetryPolicy each =
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             RETRY_ATTEMPTS_MAX, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS));
+    RequestTypeDependentRetryPolicy.Builder byType = RequestTypeDependentRetryPolicy.newBuilder();
+    for (RaftClientRequestProto.TypeCase t : RaftClientRequestProto.TypeCase.values()) {
+      byType.setRetryPolicy(t, each);
+    }
+    // A read this client has given up on and sent again must not live on inside Ratis's client.
+    byType.setTimeout(
+        RaftClientRequestProto.TypeCase.READ,
+        TimeDuration.valueOf(READ_RATIS_RETRY_MS, TimeUnit.MILLISECONDS));
+    RetryPolicy retry = byType.build();
     return RaftClient.newBuilder()
         .setRaftGroup(group)
         .setProperties(props)
@@ -213,7 +230,7 @@ public final class MetaClient implements AutoCloseable {
     return withDeadline(
         ReadRetry.run(
             () -> decode(raft.async().sendReadOnlyUnordered(m)),
-            MetaClient::isRetriable,
+            MetaClient::isReadRetriable,
             READ_RETRY_DEADLINE_MS,
             READ_ATTEMPT_TIMEOUT_MS));
   }
@@ -234,6 +251,11 @@ public final class MetaClient implements AutoCloseable {
               }
               return CompletableFuture.failedFuture(c);
             });
+  }
+
+  /** As {@link #isRetriable}, and an attempt Ratis's client gave up on after its read timeout. */
+  static boolean isReadRetriable(HearthException e) {
+    return isRetriable(e) || e.getCause() instanceof RaftRetryFailureException;
   }
 
   /** Failures that say nothing about the request itself: no leader, leader moved, unreachable. */

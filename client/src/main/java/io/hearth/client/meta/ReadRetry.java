@@ -1,5 +1,6 @@
 package io.hearth.client.meta;
 
+import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,7 +76,12 @@ final class ReadRetry {
                 (timedOut || c instanceof HearthException h && retriable.test(h))
                     && System.nanoTime() + backoffMs * 1_000_000 < deadlineNanos;
             if (!again) {
-              result.completeExceptionally(c);
+              result.completeExceptionally(
+                  timedOut
+                      ? new HearthException(
+                          Errno.ETIMEDOUT,
+                          "no answer within " + timeoutMs + " ms, the last of several attempts")
+                      : c);
               return;
             }
             long nextTimeoutMs =

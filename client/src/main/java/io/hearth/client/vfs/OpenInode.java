@@ -413,11 +413,25 @@ public final class OpenInode {
   }
 
   /**
-   * Makes everything written so far durable and visible in the namespace (close, fsync).
+   * Makes everything written so far durable and visible in the namespace: what a close does. Also
+   * reports, once, a waiting attribute change the namespace refused.
    *
    * @throws HearthException the errno of a write that could not be stored
    */
   public void flush() throws HearthException {
+    flush(true);
+  }
+
+  /**
+   * As {@link #flush}, for this client's own needs (a change that must follow what waits, a
+   * truncate, a permission check): a refused attribute change is left for the file's next fsync or
+   * close to report.
+   */
+  public void commitNow() throws HearthException {
+    flush(false);
+  }
+
+  private void flush(boolean report) throws HearthException {
     lock.lock();
     try {
       checkError();
@@ -425,7 +439,7 @@ public final class OpenInode {
         sealAndUpload();
       }
       sealWaiting();
-      awaitCommitted();
+      awaitCommitted(report);
     } finally {
       lock.unlock();
     }
@@ -477,7 +491,7 @@ public final class OpenInode {
     } finally {
       lock.unlock();
     }
-    flush();
+    commitNow();
     MetaReply r = vfs.metaWrite(new AttrChange(change, by, nowNs).request(ino));
     lock.lock();
     try {
@@ -570,7 +584,7 @@ public final class OpenInode {
         }
       }
       sealWaiting();
-      awaitCommitted();
+      awaitCommitted(true);
     } finally {
       lock.unlock();
     }
@@ -588,16 +602,17 @@ public final class OpenInode {
 
   /**
    * Waits for what was written before this call only: writers that keep going meanwhile must not
-   * starve an fsync. Caller holds the lock.
+   * starve an fsync. With {@code report}, a refused attribute change is thrown (once). Caller holds
+   * the lock.
    */
-  private void awaitCommitted() throws HearthException {
+  private void awaitCommitted(boolean report) throws HearthException {
     long target = sealedCount;
     long deadline = System.currentTimeMillis() + FLUSH_WAIT_MS;
     while (committedCount < target && error == null) {
       awaitUntil(deadline);
     }
     checkError();
-    if (changeError != null) {
+    if (report && changeError != null) {
       HearthException e = changeError;
       changeError = null; // reported once, as Linux reports a writeback error
       throw e;

@@ -30,6 +30,9 @@ import java.util.concurrent.Semaphore;
  * for the whole client, which bounds the memory held by blocks in transit.
  */
 public final class Vfs implements AutoCloseable {
+  /** The longest {@link #close} waits for the files left open to be committed, all together. */
+  public static final long CLOSE_FLUSH_WAIT_MS = 30_000;
+
   public static final int UPLOADS_IN_FLIGHT_MAX = 8;
   static final long CACHE_BYTES = 128L << 20;
   static final int FETCHES_IN_FLIGHT_MAX = 16;
@@ -78,8 +81,11 @@ public final class Vfs implements AutoCloseable {
    */
   public void release(OpenInode n) throws HearthException {
     boolean last = false;
+    HearthException failed = null;
     try {
       n.flush();
+    } catch (HearthException e) {
+      failed = e;
     } finally {
       synchronized (open) {
         if (n.release()) {
@@ -89,9 +95,16 @@ public final class Vfs implements AutoCloseable {
       }
     }
     // A chmod by path that found the inode just before it left the table may have chosen to wait
-    // after the flush above: nothing else would commit it now.
+    // after the flush above (failed or not): nothing else would commit it now.
     if (last && n.retire()) {
-      n.flush();
+      try {
+        n.flush();
+      } catch (HearthException e) {
+        failed = failed != null ? failed : e;
+      }
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
 
@@ -191,8 +204,9 @@ public final class Vfs implements AutoCloseable {
 
   /**
    * Flushes what the open files still hold (a program that closes its client without closing its
-   * files, as a process that exits: attribute changes waiting for a commit were acknowledged), then
-   * stops. A flush that fails does not stop the others.
+   * files, as a process that exits: attribute changes waiting for a commit were acknowledged), all
+   * at once and for at most {@link #CLOSE_FLUSH_WAIT_MS} in all, then stops. A flush that fails
+   * does not stop the others.
    */
   @Override
   public void close() {
@@ -200,14 +214,30 @@ public final class Vfs implements AutoCloseable {
     synchronized (open) {
       left = new ArrayList<>(open.values());
     }
+    List<Thread> flushes = new ArrayList<>(left.size());
     for (OpenInode n : left) {
-      try {
-        n.flush();
-      } catch (HearthException ignored) {
-        // the file's own close would have reported it; the client is going away
+      flushes.add(Thread.ofVirtual().name("close-flush-" + n.ino()).start(() -> flushQuietly(n)));
+    }
+    long deadlineNs = System.nanoTime() + CLOSE_FLUSH_WAIT_MS * 1_000_000;
+    try {
+      for (Thread t : flushes) {
+        long waitMs = (deadlineNs - System.nanoTime()) / 1_000_000;
+        if (waitMs <= 0 || !t.join(java.time.Duration.ofMillis(waitMs))) {
+          break; // the cluster does not answer: what is left is lost, as with a crash
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     executor.shutdownNow();
     blocks.close();
+  }
+
+  private static void flushQuietly(OpenInode n) {
+    try {
+      n.commitNow();
+    } catch (HearthException ignored) {
+      // the file's own close would have reported it; the client is going away
+    }
   }
 }

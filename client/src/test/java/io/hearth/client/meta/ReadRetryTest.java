@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** The retry loop under reads and writes of the meta client: what it sends again, and when. */
@@ -80,7 +79,8 @@ class ReadRetryTest {
     CompletableFuture<String> r = ReadRetry.run(CompletableFuture::new, e -> true, 300, 50);
     ExecutionException e =
         assertThrows(ExecutionException.class, () -> r.get(10, TimeUnit.SECONDS));
-    assertInstanceOf(TimeoutException.class, e.getCause());
+    HearthException h = assertInstanceOf(HearthException.class, e.getCause());
+    assertEquals(Errno.ETIMEDOUT, h.errno());
     assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(10), "gave up");
   }
 }
