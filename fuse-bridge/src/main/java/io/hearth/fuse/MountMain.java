@@ -69,6 +69,7 @@ public final class MountMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    io.hearth.client.CommonPool.widen();
     System.exit(new CommandLine(new MountMain(List.of(args))).execute(args));
   }
 

@@ -77,6 +77,11 @@ public final class BridgeProcess implements AutoCloseable {
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("--sun-misc-unsafe-memory-access=allow");
     cmd.add("-Xmx1g");
+    // HEARTH_TEST_BRIDGE_LOG_LEVEL=debug logs every FUSE operation with its time (for a stall).
+    String level = System.getenv("HEARTH_TEST_BRIDGE_LOG_LEVEL");
+    if (level != null && level.matches("trace|debug|info|warn|error")) {
+      cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + level);
+    }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(MountMain.class.getName());

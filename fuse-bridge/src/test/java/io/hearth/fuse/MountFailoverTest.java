@@ -479,7 +479,10 @@ class MountFailoverTest {
     void run() throws Exception;
   }
 
-  /** Runs a step; on failure prints the node and bridge log tails (and keeps the node logs). */
+  /**
+   * Runs a step; on failure prints the node and bridge log tails (and keeps the node logs). The
+   * bridge log is kept either way, for reading what a stall waited for.
+   */
   private void guarded(Body body) throws Exception {
     try {
       body.run();
@@ -487,12 +490,15 @@ class MountFailoverTest {
       cluster.dumpLogs(t);
       if (mount != null) {
         System.out.println("---- bridge log tail ----\n" + mount.logTail(80));
+      }
+      throw t;
+    } finally {
+      if (mount != null) {
         Path keep = Path.of("target", "cluster-logs", "mountfail", "bridge.log");
         Files.createDirectories(keep.getParent());
         Files.copy(mount.log(), keep, StandardCopyOption.REPLACE_EXISTING);
         System.out.println("==== bridge log kept in " + keep.toAbsolutePath());
       }
-      throw t;
     }
   }
 

@@ -69,6 +69,7 @@ public final class HearthCli extends ParentCommand {
   }
 
   public static void main(String[] args) {
+    io.hearth.client.CommonPool.widen();
     // Ratis logs routine leader discovery (NotLeaderException) as errors with stack traces; a
     // command's own message says what failed. HEARTH_LOG_LEVEL=info (or debug) shows them.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
