@@ -230,7 +230,7 @@ public final class MetaClient implements AutoCloseable {
     return withDeadline(
         ReadRetry.run(
             () -> decode(raft.async().sendReadOnlyUnordered(m)),
-            MetaClient::isReadRetriable,
+            MetaClient::isRetriable,
             READ_RETRY_DEADLINE_MS,
             READ_ATTEMPT_TIMEOUT_MS));
   }
@@ -253,14 +253,12 @@ public final class MetaClient implements AutoCloseable {
             });
   }
 
-  /** As {@link #isRetriable}, and an attempt Ratis's client gave up on after its read timeout. */
-  static boolean isReadRetriable(HearthException e) {
-    return isRetriable(e) || e.getCause() instanceof RaftRetryFailureException;
-  }
-
-  /** Failures that say nothing about the request itself: no leader, leader moved, unreachable. */
+  /**
+   * Failures that say nothing about the request itself: no leader, leader moved, unreachable, or an
+   * attempt Ratis's client gave up on after its read timeout.
+   */
   static boolean isRetriable(HearthException e) {
-    return e.errno() == Errno.EHOSTUNREACH;
+    return e.errno() == Errno.EHOSTUNREACH || e.getCause() instanceof RaftRetryFailureException;
   }
 
   /**
