@@ -187,6 +187,18 @@ class OpenFileAttrsTest {
   }
 
   @Test
+  void anOpenTheWaitingChmodGrantsSucceeds() throws Exception {
+    HearthClient asAna = client.withCredentials(ANA);
+    try (HearthFile f = create(asAna, "/shared/reopen", 0444)) {
+      f.chmod(0644); // adds u+w: waits
+      try (HearthFile again = asAna.open("/shared/reopen", HearthFile.O_WRONLY, 0)) {
+        again.write(ByteBuffer.wrap(new byte[] {9}));
+      }
+      assertEquals(0644, other.stat("/shared/reopen").perm(), "committed to let the open in");
+    }
+  }
+
+  @Test
   void closingTheClientCommitsWhatItsOpenFilesHold() throws Exception {
     byte[] data = {4, 5, 6};
     try (HearthClient temp = HearthClient.connect(cluster.spec())) {
