@@ -38,14 +38,13 @@ import io.hearth.protocol.meta.SymlinkReq;
 import io.hearth.protocol.meta.TimeChange;
 import io.hearth.protocol.meta.TimeHow;
 import io.hearth.protocol.meta.UnlinkReq;
+import io.hearth.rpc.Futures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.apache.ratis.protocol.RaftPeer;
 
@@ -800,32 +799,14 @@ public final class HearthClient implements AutoCloseable {
 
   /** The failure a completed-exceptionally future carries, as a HearthException. */
   public static HearthException failureOf(CompletableFuture<?> f) {
-    try {
-      join(f);
-      return new HearthException(io.hearth.protocol.Errno.EIO, "no failure");
-    } catch (HearthException e) {
-      return e;
-    }
+    return Futures.failureOf(f);
   }
 
-  /** Waits for a future, rethrowing its failure as the HearthException it carries. */
+  /**
+   * Waits for one of this API's futures, rethrowing its failure as the HearthException it carries.
+   */
   public static <T> T join(CompletableFuture<T> f) throws HearthException {
-    try {
-      return f.get();
-    } catch (ExecutionException | CompletionException e) {
-      Throwable c = e.getCause();
-      while ((c instanceof CompletionException || c instanceof ExecutionException)
-          && c.getCause() != null) {
-        c = c.getCause();
-      }
-      if (c instanceof HearthException h) {
-        throw h;
-      }
-      throw new HearthException(io.hearth.protocol.Errno.EIO, String.valueOf(c), c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HearthException(io.hearth.protocol.Errno.EIO, "interrupted");
-    }
+    return Futures.join(f);
   }
 
   @Override

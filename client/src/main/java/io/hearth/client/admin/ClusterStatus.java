@@ -2,6 +2,7 @@ package io.hearth.client.admin;
 
 import io.hearth.client.ClusterSpec;
 import io.hearth.client.meta.MetaClient;
+import io.hearth.rpc.RaftClients;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,16 +16,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.LogInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * The health of the meta Raft group as its members report it, gathered once by {@link #gather}.
@@ -77,16 +74,8 @@ public record ClusterStatus(List<Member> members, String leaderId) {
   /** Asks the cluster; never throws for an unreachable or broken cluster, it reports it. */
   public static ClusterStatus gather(ClusterSpec spec, Duration timeout) {
     RaftGroup named = MetaClient.groupOf(spec);
-    RaftProperties props = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        props, TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS));
     ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-    RaftClient client =
-        RaftClient.newBuilder()
-            .setRaftGroup(named)
-            .setProperties(props)
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build();
+    RaftClient client = RaftClients.of(named, RaftClients.askOnce(timeout.toMillis()));
     try {
       List<RaftPeer> peers = membership(client, named, pool, timeout);
       if (peers == null) {

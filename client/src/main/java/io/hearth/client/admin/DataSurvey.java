@@ -9,6 +9,8 @@ import io.hearth.protocol.data.DataStatReq;
 import io.hearth.protocol.meta.ClusterMap;
 import io.hearth.protocol.meta.GroupInfo;
 import io.hearth.protocol.meta.NodeInfo;
+import io.hearth.rpc.RaftClients;
+import io.hearth.rpc.ReplyCodec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,18 +26,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.GroupInfoReply;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * Every data group of a cluster map as its members report it, asked once, in parallel, each
@@ -107,24 +103,11 @@ public record DataSurvey(ClusterMap map, Map<Integer, Map<String, Replica>> repl
 
   private static Replica ask(RaftGroup g, RaftPeer p, Duration timeout) {
     String id = p.getId().toString();
-    RaftProperties props = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        props, TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS));
-    try (RaftClient c =
-        RaftClient.newBuilder()
-            .setRaftGroup(g)
-            .setProperties(props)
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build()) {
+    try (RaftClient c = RaftClients.of(g, RaftClients.askOnce(timeout.toMillis()))) {
       GroupInfoReply info = c.getGroupManagementApi(p.getId()).info(g.getGroupId());
       DataRequest req = DataRequest.newBuilder().setStat(DataStatReq.getDefaultInstance()).build();
-      RaftClientReply r =
-          c.io()
-              .sendStaleRead(Message.valueOf(ByteString.copyFrom(req.toByteArray())), 0, p.getId());
-      if (!r.isSuccess()) {
-        return new Replica(id, null, null, String.valueOf(r.getException()));
-      }
-      DataReply d = DataReply.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+      RaftClientReply r = c.io().sendStaleRead(ReplyCodec.message(req), 0, p.getId());
+      DataReply d = ReplyCodec.data(r);
       return new Replica(id, d.getStat(), info.getRoleInfoProto().getRole().name(), null);
     } catch (IOException | RuntimeException e) {
       return new Replica(id, null, null, firstLine(e));

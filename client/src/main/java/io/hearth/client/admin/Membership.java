@@ -2,7 +2,6 @@ package io.hearth.client.admin;
 
 import io.hearth.client.ClusterSpec;
 import io.hearth.client.Credentials;
-import io.hearth.client.HearthClient;
 import io.hearth.client.meta.MetaClient;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.Groups;
@@ -17,24 +16,22 @@ import io.hearth.protocol.meta.MapSetReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.NodeInfo;
+import io.hearth.rpc.Futures;
+import io.hearth.rpc.RaftClients;
+import io.hearth.rpc.ReplyCodec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * The membership operations behind {@code hearth admin}: the node records of the cluster map
@@ -63,7 +60,7 @@ public final class Membership implements AutoCloseable {
 
   private MetaReply call(MetaRequest.Builder req, boolean read) throws HearthException {
     MetaRequest r = req.setCaller(Credentials.ROOT.toCaller()).build();
-    return HearthClient.join(read ? meta.read(r) : meta.write(r));
+    return Futures.join(read ? meta.read(r) : meta.write(r));
   }
 
   /**
@@ -158,16 +155,7 @@ public final class Membership implements AutoCloseable {
   }
 
   private static RaftClient adminClient(RaftGroup group, long timeoutMs) {
-    RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
-    return RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(p)
-        .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                10, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
-        .build();
+    return RaftClients.of(group, RaftClients.ADMIN.withTimeoutMs(timeoutMs));
   }
 
   private static RaftGroup metaGroup(List<RaftPeer> peers) {
@@ -282,7 +270,7 @@ public final class Membership implements AutoCloseable {
         throw new HearthException(Errno.EIO, "meta group change failed: " + r.getException());
       }
     } catch (IOException e) {
-      throw MetaClient.toHearth(e);
+      throw ReplyCodec.failure(e);
     }
   }
 
@@ -356,7 +344,7 @@ public final class Membership implements AutoCloseable {
         }
         last = new HearthException(Errno.EIO, "leadership transfer failed: " + r.getException());
       } catch (IOException e) {
-        last = MetaClient.toHearth(e);
+        last = ReplyCodec.failure(e);
       }
       if (t.equals(metaStatus().leaderId())) {
         return t; // it moved after all (the reply was about a stale view)

@@ -1,7 +1,5 @@
 package io.hearth.client.data;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.hearth.client.meta.MetaClient;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
@@ -15,6 +13,7 @@ import io.hearth.protocol.data.ReadBlock;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.DataGroup;
 import io.hearth.protocol.meta.LayoutReply;
+import io.hearth.rpc.ReplyCodec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -331,7 +330,7 @@ public final class BlockClient implements AutoCloseable {
         }
       }
       if (!reply.isSuccess()) {
-        throw MetaClient.toHearth(reply.getException());
+        throw ReplyCodec.failure(reply.getException());
       }
       DataReply r = parse(reply.getMessage());
       BlockInfo b = r.getPut();
@@ -350,7 +349,7 @@ public final class BlockClient implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       g.dropStreamer(primary);
-      throw MetaClient.toHearth(
+      throw ReplyCodec.failure(
           e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
     }
   }
@@ -370,12 +369,10 @@ public final class BlockClient implements AutoCloseable {
       throw new HearthException(Errno.EIO, "block in unknown data group " + ref.getGroup());
     }
     Message m =
-        Message.valueOf(
-            ByteString.copyFrom(
-                DataRequest.newBuilder()
-                    .setRead(ReadBlock.newBuilder().setId(ref.getId()).setOff(off).setLen(len))
-                    .build()
-                    .toByteArray()));
+        ReplyCodec.message(
+            DataRequest.newBuilder()
+                .setRead(ReadBlock.newBuilder().setId(ref.getId()).setOff(off).setLen(len))
+                .build());
     long deadline = System.currentTimeMillis() + READ_DEADLINE_MS;
     Map<String, String> errors = new LinkedHashMap<>();
     for (int round = 0; ; round++) {
@@ -447,12 +444,8 @@ public final class BlockClient implements AutoCloseable {
 
   private DataStat stat(DataGroupClients g, RaftPeer p) throws HearthException {
     Message m =
-        Message.valueOf(
-            ByteString.copyFrom(
-                DataRequest.newBuilder()
-                    .setStat(DataStatReq.getDefaultInstance())
-                    .build()
-                    .toByteArray()));
+        ReplyCodec.message(
+            DataRequest.newBuilder().setStat(DataStatReq.getDefaultInstance()).build());
     return call(g, p, m).getStat();
   }
 
@@ -467,29 +460,17 @@ public final class BlockClient implements AutoCloseable {
     try {
       reply = g.reader().io().sendStaleRead(m, 0, p.getId());
     } catch (Exception e) {
-      throw MetaClient.toHearth(e);
+      throw ReplyCodec.failure(e);
     }
-    if (!reply.isSuccess()) {
-      throw MetaClient.toHearth(reply.getException());
-    }
-    return reply.getMessage().getContent();
+    return ReplyCodec.content(reply);
   }
 
   private static DataReply parse(Message m) throws HearthException {
-    return parse(m.getContent());
+    return ReplyCodec.check(ReplyCodec.parseData(m.getContent()));
   }
 
   private static DataReply parse(ByteString content) throws HearthException {
-    DataReply r;
-    try {
-      r = DataReply.parseFrom(content.asReadOnlyByteBuffer());
-    } catch (InvalidProtocolBufferException e) {
-      throw new HearthException(Errno.EIO, "unreadable reply from a data server", e);
-    }
-    if (r.getErrno() != 0) {
-      throw new HearthException(Errno.of(r.getErrno()), r.getError());
-    }
-    return r;
+    return ReplyCodec.check(ReplyCodec.parseData(content));
   }
 
   private static void sleep(long ms) throws HearthException {

@@ -2,6 +2,7 @@ package io.hearth.client.data;
 
 import io.hearth.protocol.meta.DataGroup;
 import io.hearth.protocol.meta.DataPeer;
+import io.hearth.rpc.RaftClients;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -12,18 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.datastream.SupportedDataStreamType;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * The Ratis clients of one data group: one per member acting as DataStream primary (block writes
@@ -31,14 +25,6 @@ import org.apache.ratis.util.TimeDuration;
  * first, so writes and reads start on this host when it holds a replica.
  */
 final class DataGroupClients implements AutoCloseable {
-  static final long RPC_TIMEOUT_MS = 5_000;
-  static final long STREAM_TIMEOUT_MS = 6_000;
-
-  /** The forward of a block's commit waits out a data-group election, then fails. */
-  static final int FORWARD_ATTEMPTS_MAX = 100;
-
-  static final long FORWARD_SLEEP_MS = 100;
-
   final int number;
   final RaftGroup group;
   final List<RaftPeer> peers;
@@ -72,27 +58,12 @@ final class DataGroupClients implements AutoCloseable {
     ByteBuffer u = g.getUuid().asReadOnlyByteBuffer();
     this.group =
         RaftGroup.valueOf(RaftGroupId.valueOf(new UUID(u.getLong(), u.getLong())), this.peers);
-    this.reader =
-        RaftClient.newBuilder()
-            .setRaftGroup(group)
-            .setProperties(properties())
-            .setRetryPolicy(RetryPolicies.noRetry())
-            .build();
+    this.reader = RaftClients.of(group, RaftClients.DATA_READ);
   }
 
   /** Whether the group has the same members at the same addresses as {@code g}. */
   boolean sameMembers(DataGroup g) {
     return members.equals(g.getPeersList());
-  }
-
-  private static RaftProperties properties() {
-    RaftProperties p = new RaftProperties();
-    RaftConfigKeys.DataStream.setType(p, SupportedDataStreamType.NETTY);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    RaftClientConfigKeys.DataStream.setRequestTimeout(
-        p, TimeDuration.valueOf(STREAM_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    return p;
   }
 
   /** How long a member that did not answer is left out of block writes. */
@@ -137,17 +108,7 @@ final class DataGroupClients implements AutoCloseable {
   /** The client whose DataStream enters the group at {@code primary}. */
   RaftClient streamer(RaftPeer primary) {
     return streamers.computeIfAbsent(
-        primary.getId(),
-        id ->
-            RaftClient.newBuilder()
-                .setRaftGroup(group)
-                .setProperties(properties())
-                .setPrimaryDataStreamServer(primary)
-                .setRetryPolicy(
-                    RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                        FORWARD_ATTEMPTS_MAX,
-                        TimeDuration.valueOf(FORWARD_SLEEP_MS, TimeUnit.MILLISECONDS)))
-                .build());
+        primary.getId(), id -> RaftClients.streaming(group, primary, RaftClients.DATA_WRITE));
   }
 
   /**
@@ -179,10 +140,6 @@ final class DataGroupClients implements AutoCloseable {
   }
 
   private static void closeQuietly(RaftClient c) {
-    try {
-      c.close();
-    } catch (IOException ignored) {
-      // closing anyway
-    }
+    RaftClients.closeQuietly(c);
   }
 }

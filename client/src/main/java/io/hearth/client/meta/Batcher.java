@@ -6,6 +6,7 @@ import io.hearth.protocol.Limits;
 import io.hearth.protocol.meta.MetaBatch;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.ReplyCodec;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,10 +136,12 @@ final class Batcher {
   private static void complete(Pending p, MetaReply r, Throwable t) {
     if (t != null) {
       p.reply().completeExceptionally(t);
-    } else if (r.getErrno() != 0) {
-      p.reply().completeExceptionally(new HearthException(Errno.of(r.getErrno()), r.getError()));
-    } else {
-      p.reply().complete(r);
+      return;
+    }
+    try {
+      p.reply().complete(ReplyCodec.check(r));
+    } catch (HearthException e) {
+      p.reply().completeExceptionally(e);
     }
   }
 }

@@ -1,12 +1,14 @@
 package io.hearth.client.meta;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.hearth.client.ClusterSpec;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.Groups;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.RaftClients;
+import io.hearth.rpc.ReplyCodec;
+import io.hearth.rpc.Retry;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,27 +16,12 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
-import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
-import org.apache.ratis.protocol.exceptions.NotLeaderException;
-import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
-import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.retry.RetryPolicy;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * Sends namespace requests to the meta group through one Ratis client.
@@ -42,32 +29,16 @@ import org.apache.ratis.util.TimeDuration;
  * <p>Writes go to the leader (found and followed by Ratis) and are retried with the same call id
  * after a leader change, so the server's retry cache answers a retried mkdir with its first reply:
  * exactly-once. Reads are linearizable (ReadIndex on the leader). A request that still has no
- * answer after {@link #RETRY_ATTEMPTS_MAX} attempts fails with ETIMEDOUT.
+ * answer within {@link #CALL_DEADLINE_MS} fails with ETIMEDOUT. Reads are sent again when a
+ * follower holds them ({@link Retry#META_READ}); a write the leader refused before logging it is
+ * sent again ({@link Retry#UNLOGGED_WRITE}); everything else is Ratis's retry with the same call id
+ * ({@link RaftClients#META}).
  *
  * <p>Thread-safe; calls may be issued concurrently and are pipelined.
  */
 public final class MetaClient implements AutoCloseable {
-  public static final int RETRY_ATTEMPTS_MAX = 600;
-  public static final long RETRY_SLEEP_MS = 100;
-  public static final long REQUEST_TIMEOUT_MS = 3000;
-
-  /**
-   * A linearizable read not answered within this is sent again (then after twice as long, and so
-   * on): a follower that was asked just as the leader died holds it until {@link
-   * #REQUEST_TIMEOUT_MS}, and Ratis's client then spends as long again closing that channel.
-   */
-  public static final long READ_ATTEMPT_TIMEOUT_MS = 1000;
-
-  /**
-   * How long Ratis's client keeps retrying one read attempt (at least the longest attempt timeout
-   * of {@link ReadRetry}): an abandoned attempt ends by then instead of being retried for minutes.
-   */
-  static final long READ_RATIS_RETRY_MS = 10_000;
-
   /** The longest a caller waits for any one call, whatever the retries underneath are doing. */
   public static final long CALL_DEADLINE_MS = 60_000;
-
-  public static final long READ_RETRY_DEADLINE_MS = 30_000;
 
   /** Sends under way at once, per kind; more concurrent calls wait and leave as one batch. */
   public static final int WRITES_IN_FLIGHT_MAX = 2;
@@ -78,6 +49,7 @@ public final class MetaClient implements AutoCloseable {
   private volatile RaftClient raft;
 
   private volatile RaftGroup group;
+  private final Retry retry = Retry.SYSTEM;
   private final Batcher writes = new Batcher(WRITES_IN_FLIGHT_MAX, this::sendWrite);
   private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
 
@@ -87,26 +59,7 @@ public final class MetaClient implements AutoCloseable {
   }
 
   private static RaftClient newClient(RaftGroup group) {
-    RaftProperties props = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        props, TimeDuration.valueOf(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS));
-    RetryPolicy each =
-        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            RETRY_ATTEMPTS_MAX, TimeDuration.valueOf(RETRY_SLEEP_MS, TimeUnit.MILLISECONDS));
-    RequestTypeDependentRetryPolicy.Builder byType = RequestTypeDependentRetryPolicy.newBuilder();
-    for (RaftClientRequestProto.TypeCase t : RaftClientRequestProto.TypeCase.values()) {
-      byType.setRetryPolicy(t, each);
-    }
-    // A read this client has given up on and sent again must not live on inside Ratis's client.
-    byType.setTimeout(
-        RaftClientRequestProto.TypeCase.READ,
-        TimeDuration.valueOf(READ_RATIS_RETRY_MS, TimeUnit.MILLISECONDS));
-    RetryPolicy retry = byType.build();
-    return RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(props)
-        .setRetryPolicy(retry)
-        .build();
+    return RaftClients.of(group, RaftClients.META);
   }
 
   /**
@@ -191,29 +144,12 @@ public final class MetaClient implements AutoCloseable {
   }
 
   private CompletableFuture<MetaReply> sendWrite(MetaRequest req) {
-    Message m = toMessage(req);
+    Message m = ReplyCodec.message(req);
     return withDeadline(
-        ReadRetry.run(
+        retry.run(
             () -> decode(raft.async().send(m)),
-            MetaClient::refusedUnlogged,
-            READ_RETRY_DEADLINE_MS));
-  }
-
-  /**
-   * A write the leader refused before logging it, so sending it again cannot apply it twice: the
-   * leader was stepping down or handing leadership over (a transfer, or its own removal from the
-   * group), which Ratis's client reports instead of retrying.
-   */
-  static boolean refusedUnlogged(HearthException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof LeaderSteppingDownException
-          || t instanceof TransferLeadershipException
-          || t instanceof LeaderNotReadyException
-          || t instanceof NotLeaderException) {
-        return true;
-      }
-    }
-    return false;
+            ReplyCodec::refusedBeforeLogging,
+            Retry.UNLOGGED_WRITE));
   }
 
   /**
@@ -226,13 +162,12 @@ public final class MetaClient implements AutoCloseable {
   }
 
   private CompletableFuture<MetaReply> sendRead(MetaRequest req) {
-    Message m = toMessage(req);
+    Message m = ReplyCodec.message(req);
     return withDeadline(
-        ReadRetry.run(
+        retry.run(
             () -> decode(raft.async().sendReadOnlyUnordered(m)),
-            MetaClient::isRetriable,
-            READ_RETRY_DEADLINE_MS,
-            READ_ATTEMPT_TIMEOUT_MS));
+            ReplyCodec::isTransient,
+            Retry.META_READ));
   }
 
   private static CompletableFuture<MetaReply> withDeadline(CompletableFuture<MetaReply> f) {
@@ -254,14 +189,6 @@ public final class MetaClient implements AutoCloseable {
   }
 
   /**
-   * Failures that say nothing about the request itself: no leader, leader moved, unreachable, or an
-   * attempt Ratis's client gave up on after its read timeout.
-   */
-  static boolean isRetriable(HearthException e) {
-    return e.errno() == Errno.EHOSTUNREACH || e.getCause() instanceof RaftRetryFailureException;
-  }
-
-  /**
    * A read served by one given server from its own replica, whatever its role (not linearizable).
    *
    * <p>Sent through the blocking API on a virtual thread, not {@code async().sendStaleRead}: in
@@ -270,7 +197,7 @@ public final class MetaClient implements AutoCloseable {
    * as a stale read that one of three servers never answers from a fresh client, until timeout.
    */
   public CompletableFuture<MetaReply> readLocal(MetaRequest req, RaftPeerId server) {
-    Message m = toMessage(req);
+    Message m = ReplyCodec.message(req);
     CompletableFuture<RaftClientReply> reply = new CompletableFuture<>();
     Thread.ofVirtual()
         .name("meta-read-local-" + server)
@@ -285,66 +212,18 @@ public final class MetaClient implements AutoCloseable {
     return decode(reply);
   }
 
-  private static Message toMessage(MetaRequest req) {
-    return Message.valueOf(ByteString.copyFrom(req.toByteArray()));
-  }
-
   private static CompletableFuture<MetaReply> decode(CompletableFuture<RaftClientReply> f) {
     return f.handle(
         (reply, error) -> {
-          if (error != null) {
-            throw new CompletionException(toHearth(error));
-          }
-          if (!reply.isSuccess()) {
-            throw new CompletionException(toHearth(reply.getException()));
-          }
-          MetaReply r;
           try {
-            r = MetaReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-          } catch (InvalidProtocolBufferException e) {
-            throw new CompletionException(
-                new HearthException(Errno.EIO, "unreadable reply from server", e));
+            if (error != null) {
+              throw ReplyCodec.failure(error);
+            }
+            return ReplyCodec.meta(reply);
+          } catch (HearthException e) {
+            throw new CompletionException(e);
           }
-          if (r.getErrno() != 0) {
-            throw new CompletionException(
-                new HearthException(Errno.of(r.getErrno()), r.getError()));
-          }
-          return r;
         });
-  }
-
-  /** Maps a Ratis failure to an errno: the server's own errno when it sent one. */
-  public static HearthException toHearth(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof HearthException h) {
-      return h;
-    }
-    if (t instanceof StateMachineException sme) {
-      // The server's HearthException arrives as text: "...HearthException: ENOENT: detail".
-      String msg = String.valueOf(sme.getMessage());
-      for (int i = msg.indexOf('E'); i >= 0; i = msg.indexOf('E', i + 1)) {
-        Errno e = (i == 0 || msg.charAt(i - 1) == ' ') ? Errno.parsePrefix(msg.substring(i)) : null;
-        if (e != null && msg.startsWith(e.name() + ": ", i)) {
-          return new HearthException(e, msg.substring(i + e.name().length() + 2), sme);
-        }
-      }
-      return new HearthException(Errno.EIO, msg, sme);
-    }
-    if (t instanceof RaftRetryFailureException) {
-      return new HearthException(
-          Errno.ETIMEDOUT,
-          "no meta leader answered; is a majority of servers up? " + t.getMessage(),
-          t);
-    }
-    if (t instanceof AlreadyClosedException) {
-      return new HearthException(Errno.EIO, "client closed", t);
-    }
-    if (t instanceof IOException) {
-      return new HearthException(Errno.EHOSTUNREACH, "cluster unreachable: " + t.getMessage(), t);
-    }
-    return new HearthException(Errno.EIO, String.valueOf(t), t);
   }
 
   @Override

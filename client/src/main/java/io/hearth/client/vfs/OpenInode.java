@@ -1,6 +1,5 @@
 package io.hearth.client.vfs;
 
-import io.hearth.client.HearthClient;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Limits;
@@ -13,6 +12,7 @@ import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.SetattrReq;
 import io.hearth.protocol.meta.WriteReq;
+import io.hearth.rpc.Futures;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -218,7 +218,7 @@ public final class OpenInode {
             break;
           }
           if (u.isCompletedExceptionally()) {
-            poison(HearthClient.failureOf(u));
+            poison(Futures.failureOf(u));
             return;
           }
           batch.add(b);
@@ -324,7 +324,7 @@ public final class OpenInode {
       List<CompletableFuture<MetaReply>> replies = vfs.metaWriteEach(part);
       for (int i = 0; i < part.size(); i++) {
         try {
-          done = done.then(new Committed(HearthClient.join(replies.get(i)).getAttr(), null));
+          done = done.then(new Committed(Futures.join(replies.get(i)).getAttr(), null));
         } catch (HearthException e) {
           if (!part.get(i).hasSetattr()) {
             throw e; // a write: its data is lost
@@ -708,7 +708,7 @@ public final class OpenInode {
       }
     }
     for (CompletableFuture<Void> p : parts) {
-      HearthClient.join(p);
+      Futures.join(p);
     }
     if (sequential) {
       readahead(off + n, gen);

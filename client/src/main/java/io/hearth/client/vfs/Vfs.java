@@ -1,6 +1,5 @@
 package io.hearth.client.vfs;
 
-import io.hearth.client.HearthClient;
 import io.hearth.client.data.BlockClient;
 import io.hearth.client.meta.MetaClient;
 import io.hearth.protocol.HearthException;
@@ -10,6 +9,7 @@ import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.Extent;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.Futures;
 import java.nio.ByteBuffer;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -187,7 +187,7 @@ public final class Vfs implements AutoCloseable {
   }
 
   MetaReply metaWrite(MetaRequest req) throws HearthException {
-    return HearthClient.join(meta.write(req));
+    return Futures.join(meta.write(req));
   }
 
   /**
@@ -199,7 +199,7 @@ public final class Vfs implements AutoCloseable {
   }
 
   MetaReply metaRead(MetaRequest req) throws HearthException {
-    return HearthClient.join(meta.read(req));
+    return Futures.join(meta.read(req));
   }
 
   /**

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.hearth.client.HearthClient;
 import io.hearth.client.cluster.ProcessCluster.Digest;
-import io.hearth.client.meta.RaftReplies;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.Caller;
@@ -16,6 +15,7 @@ import io.hearth.protocol.meta.LookupReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.MkdirReq;
+import io.hearth.rpc.ReplyCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -283,10 +283,10 @@ class BadInputTest {
     try {
       r = f.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      return RaftReplies.toHearth(e.getCause()).errno();
+      return ReplyCodec.failure(e.getCause()).errno();
     }
     if (!r.isSuccess()) {
-      return RaftReplies.toHearth(r.getException()).errno();
+      return ReplyCodec.failure(r.getException()).errno();
     }
     MetaReply m = MetaReply.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
     return m.getErrno() == 0 ? null : Errno.of(m.getErrno());

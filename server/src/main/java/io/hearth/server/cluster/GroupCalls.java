@@ -1,25 +1,21 @@
 package io.hearth.server.cluster;
 
-import io.hearth.protocol.data.DataReply;
+import io.hearth.protocol.HearthException;
 import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.data.DataStatReq;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.RaftClients;
+import io.hearth.rpc.ReplyCodec;
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * The calls the mover makes to Raft groups, each through a short-lived client with a deadline and a
@@ -35,24 +31,19 @@ final class GroupCalls {
   private GroupCalls() {}
 
   static RaftClient client(RaftGroup group, long timeoutMs) {
-    return RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(props(timeoutMs))
-        .setRetryPolicy(
-            RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                5, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
-        .build();
+    return RaftClients.of(group, RaftClients.SERVICE.withTimeoutMs(timeoutMs));
   }
 
+  /**
+   * A meta request as root; the reply, whatever its errno (the caller decides what ENOENT or ESTALE
+   * means), or IOException when the group did not answer.
+   */
   static MetaReply meta(RaftGroup metaGroup, MetaRequest req, boolean read) throws IOException {
     MetaRequest root = req.toBuilder().setCaller(Caller.newBuilder().setUid(0)).build();
-    Message m = Message.valueOf(ByteString.copyFrom(root.toByteArray()));
+    Message m = ReplyCodec.message(root);
     try (RaftClient c = client(metaGroup, RPC_TIMEOUT_MS)) {
       RaftClientReply reply = read ? c.io().sendReadOnly(m) : c.io().send(m);
-      if (!reply.isSuccess()) {
-        throw new IOException("meta group: " + reply.getException());
-      }
-      return MetaReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+      return ReplyCodec.parseMeta(ReplyCodec.content(reply));
     }
   }
 
@@ -60,18 +51,10 @@ final class GroupCalls {
   static DataStat stat(RaftGroup group, RaftPeer member) throws IOException {
     DataRequest req = DataRequest.newBuilder().setStat(DataStatReq.getDefaultInstance()).build();
     try (RaftClient c = askOnce(group)) {
-      RaftClientReply r =
-          c.io()
-              .sendStaleRead(
-                  Message.valueOf(ByteString.copyFrom(req.toByteArray())), 0, member.getId());
-      if (!r.isSuccess()) {
-        throw new IOException(String.valueOf(r.getException()));
-      }
-      DataReply d = DataReply.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
-      if (d.getErrno() != 0) {
-        throw new IOException("errno " + d.getErrno() + " " + d.getError());
-      }
-      return d.getStat();
+      return ReplyCodec.data(c.io().sendStaleRead(ReplyCodec.message(req), 0, member.getId()))
+          .getStat();
+    } catch (HearthException e) {
+      throw new IOException(member.getId() + ": " + e.getMessage(), e);
     }
   }
 
@@ -120,17 +103,6 @@ final class GroupCalls {
 
   /** A client for questions to one chosen member: the caller decides what a failure means. */
   private static RaftClient askOnce(RaftGroup group) {
-    return RaftClient.newBuilder()
-        .setRaftGroup(group)
-        .setProperties(props(RPC_TIMEOUT_MS))
-        .setRetryPolicy(RetryPolicies.noRetry())
-        .build();
-  }
-
-  private static RaftProperties props(long timeoutMs) {
-    RaftProperties p = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        p, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
-    return p;
+    return RaftClients.of(group, RaftClients.askOnce(RPC_TIMEOUT_MS));
   }
 }

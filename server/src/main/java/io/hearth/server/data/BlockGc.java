@@ -15,6 +15,8 @@ import io.hearth.protocol.meta.GcListReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.UnreferencedReq;
+import io.hearth.rpc.RaftClients;
+import io.hearth.rpc.ReplyCodec;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,13 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +54,6 @@ import org.slf4j.LoggerFactory;
 public final class BlockGc implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BlockGc.class);
   private static final int PAGE_MAX = 1024;
-  private static final long RPC_TIMEOUT_MS = 10_000;
 
   private final RaftServer server;
   private final Supplier<DataLayout> layout;
@@ -200,31 +197,15 @@ public final class BlockGc implements AutoCloseable {
 
   private MetaReply meta(MetaRequest req, boolean read) throws IOException {
     MetaRequest withCaller = req.toBuilder().setCaller(Caller.newBuilder().setUid(0)).build();
-    Message m = Message.valueOf(ByteString.copyFrom(withCaller.toByteArray()));
+    Message m = ReplyCodec.message(withCaller);
     RaftClient c = metaClient();
-    RaftClientReply reply = read ? c.io().sendReadOnly(m) : c.io().send(m);
-    if (!reply.isSuccess()) {
-      throw new IOException("meta group: " + reply.getException());
-    }
-    MetaReply r = MetaReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-    if (r.getErrno() != 0) {
-      throw new IOException("meta group: errno " + r.getErrno() + " " + r.getError());
-    }
-    return r;
+    return ReplyCodec.meta(read ? c.io().sendReadOnly(m) : c.io().send(m));
   }
 
   private DataReply data(int group, DataRequest req, boolean read) throws IOException {
-    Message m = Message.valueOf(ByteString.copyFrom(req.toByteArray()));
+    Message m = ReplyCodec.message(req);
     RaftClient c = dataClient(group);
-    RaftClientReply reply = read ? c.io().sendReadOnly(m) : c.io().send(m);
-    if (!reply.isSuccess()) {
-      throw new IOException("data group " + group + ": " + reply.getException());
-    }
-    DataReply r = DataReply.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-    if (r.getErrno() != 0) {
-      throw new IOException("data group " + group + ": errno " + r.getErrno() + " " + r.getError());
-    }
-    return r;
+    return ReplyCodec.data(read ? c.io().sendReadOnly(m) : c.io().send(m));
   }
 
   /** A client of the meta group as this server's replica has its members now. */
@@ -258,7 +239,7 @@ public final class BlockGc implements AutoCloseable {
               e -> {
                 boolean stale = e.getKey().getGroupId().equals(g.getGroupId());
                 if (stale) {
-                  ServerClients.closeQuietly(e.getValue());
+                  RaftClients.closeQuietly(e.getValue());
                 }
                 return stale;
               });
@@ -269,11 +250,7 @@ public final class BlockGc implements AutoCloseable {
   }
 
   private static RaftClient newClient(RaftGroup group) {
-    return ServerClients.of(
-        group,
-        RPC_TIMEOUT_MS,
-        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            3, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)));
+    return RaftClients.of(group, RaftClients.SERVICE);
   }
 
   @Override
@@ -283,10 +260,10 @@ public final class BlockGc implements AutoCloseable {
       thread.interrupt();
     }
     for (RaftClient c : dataClients.values()) {
-      ServerClients.closeQuietly(c);
+      RaftClients.closeQuietly(c);
     }
     for (RaftClient c : metaClients.values()) {
-      ServerClients.closeQuietly(c);
+      RaftClients.closeQuietly(c);
     }
   }
 }

@@ -10,6 +10,8 @@ import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.data.PutBlock;
 import io.hearth.protocol.data.ReadBlock;
+import io.hearth.rpc.Refusal;
+import io.hearth.rpc.ReplyCodec;
 import io.hearth.server.LifecycleStateMachine;
 import io.hearth.server.OpRecorder;
 import java.io.DataInputStream;
@@ -169,6 +171,8 @@ public final class DataStateMachine extends LifecycleStateMachine {
                   return CompletableFuture.completedFuture(null);
                 }
               });
+        } catch (HearthException e) {
+          return CompletableFuture.failedFuture(Refusal.of(e));
         } catch (IOException e) {
           return CompletableFuture.failedFuture(e);
         }
@@ -212,7 +216,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
       return b.setLogData(ByteString.copyFrom(entry.toByteArray())).build();
     } catch (HearthException e) {
       TransactionContext t = b.build();
-      t.setException(e);
+      t.setException(Refusal.of(e));
       return t;
     }
   }
@@ -319,7 +323,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
     } catch (HearthException e) {
       errno = e.errno().code();
       if (isBytesRead(request)) {
-        return CompletableFuture.failedFuture(e);
+        return CompletableFuture.failedFuture(Refusal.of(e));
       }
       return CompletableFuture.completedFuture(toMessage(error(e)));
     } catch (IOException e) {
@@ -388,7 +392,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
   }
 
   static DataReply error(HearthException e) {
-    return DataReply.newBuilder().setErrno(e.errno().code()).setError(e.detail()).build();
+    return ReplyCodec.dataError(e);
   }
 
   private static DataRequest parse(ByteString content) throws HearthException {

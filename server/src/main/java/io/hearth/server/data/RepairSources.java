@@ -1,23 +1,22 @@
 package io.hearth.server.data;
 
-import io.hearth.protocol.data.DataReply;
+import io.hearth.protocol.HearthException;
 import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.RawBlock;
 import io.hearth.protocol.data.ReadBlock;
+import io.hearth.rpc.RaftClients;
+import io.hearth.rpc.ReplyCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * Where a repairer of one group fetches blocks: the other members of the group's current
@@ -60,9 +59,9 @@ final class RepairSources implements AutoCloseable {
       String now = membersOf(group);
       if (!now.equals(members)) {
         if (client != null) {
-          ServerClients.closeQuietly(client);
+          RaftClients.closeQuietly(client);
         }
-        client = ServerClients.of(group, PEER_TIMEOUT_MS, RetryPolicies.noRetry());
+        client = RaftClients.of(group, RaftClients.askOnce(PEER_TIMEOUT_MS));
         members = now;
         others =
             group.getPeers().stream()
@@ -99,20 +98,19 @@ final class RepairSources implements AutoCloseable {
   static RawBlock fetch(RaftClient client, RaftPeerId peer, long id) throws IOException {
     DataRequest req =
         DataRequest.newBuilder().setRead(ReadBlock.newBuilder().setId(id).setRaw(true)).build();
-    RaftClientReply r =
-        client.io().sendStaleRead(Message.valueOf(ByteString.copyFrom(req.toByteArray())), 0, peer);
-    if (!r.isSuccess()) {
-      return null;
+    RaftClientReply r = client.io().sendStaleRead(ReplyCodec.message(req), 0, peer);
+    try {
+      return ReplyCodec.data(r).getRaw();
+    } catch (HearthException e) {
+      return null; // it lacks the block or found its copy bad
     }
-    DataReply reply = DataReply.parseFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
-    return reply.getErrno() != 0 ? null : reply.getRaw();
   }
 
   @Override
   public synchronized void close() {
     closed = true;
     if (client != null) {
-      ServerClients.closeQuietly(client);
+      RaftClients.closeQuietly(client);
       client = null;
     }
   }

@@ -8,6 +8,7 @@ import io.hearth.protocol.meta.DigestReply;
 import io.hearth.protocol.meta.MetaEntry;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.Refusal;
 import io.hearth.server.LifecycleStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.OpContext;
@@ -166,7 +167,7 @@ public final class MetaStateMachine extends LifecycleStateMachine {
       return b.setLogData(ByteString.copyFrom(entry.toByteArray())).build();
     } catch (HearthException e) {
       TransactionContext t = b.build();
-      t.setException(e);
+      t.setException(Refusal.of(e));
       return t;
     }
   }

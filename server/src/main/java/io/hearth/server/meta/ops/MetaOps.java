@@ -8,6 +8,7 @@ import io.hearth.protocol.meta.MetaBatch;
 import io.hearth.protocol.meta.MetaBatchReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.ReplyCodec;
 import io.hearth.server.OpRecorder;
 import io.hearth.server.meta.store.InodeRecord;
 import java.time.Duration;
@@ -136,7 +137,7 @@ public final class MetaOps {
   }
 
   public static MetaReply error(HearthException e) {
-    return MetaReply.newBuilder().setErrno(e.errno().code()).setError(e.detail()).build();
+    return ReplyCodec.metaError(e);
   }
 
   /** The reply of an op that answers with the inode's attributes. */
