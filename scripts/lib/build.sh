@@ -4,9 +4,9 @@
 # True when every jar and lib directory the launcher runs from exists.
 hearth_built() {
   compgen -G "$ROOT/server/target/hearth-server-*.jar" >/dev/null &&
-    compgen -G "$ROOT/client/target/hearth-client-*.jar" >/dev/null &&
+    compgen -G "$ROOT/cli/target/hearth-cli-*.jar" >/dev/null &&
     compgen -G "$ROOT/fuse-bridge/target/hearth-fuse-bridge-*.jar" >/dev/null &&
-    [ -d "$ROOT/server/target/lib" ] && [ -d "$ROOT/client/target/lib" ] &&
+    [ -d "$ROOT/server/target/lib" ] && [ -d "$ROOT/cli/target/lib" ] &&
     [ -d "$ROOT/fuse-bridge/target/lib" ]
 }
 

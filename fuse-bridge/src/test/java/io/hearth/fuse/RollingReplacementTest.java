@@ -3,10 +3,10 @@ package io.hearth.fuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hearth.cli.AdminCli;
+import io.hearth.cli.admin.ClusterStatus;
 import io.hearth.client.ClusterSpec;
 import io.hearth.client.InProcessCluster;
-import io.hearth.client.admin.ClusterStatus;
-import io.hearth.client.cluster.AdminCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -320,8 +320,25 @@ public final class ProcessCluster implements AutoCloseable {
    * test comparing the namespace before and after something must not see land in between).
    */
   public void waitForClusterMap() throws Exception {
-    try (var m = new io.hearth.client.admin.Membership(ClusterSpec.parse(peers()))) {
-      m.map();
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    try (HearthClient c = client()) {
+      while (true) {
+        try {
+          io.hearth.rpc.Futures.join(
+              c.meta()
+                  .read(
+                      io.hearth.protocol.meta.MetaRequest.newBuilder()
+                          .setCaller(io.hearth.client.Credentials.ROOT.toCaller())
+                          .setMapGet(io.hearth.protocol.meta.MapGetReq.getDefaultInstance())
+                          .build()));
+          return;
+        } catch (io.hearth.protocol.HearthException e) {
+          if (e.errno() != io.hearth.protocol.Errno.ENOENT || Instant.now().isAfter(deadline)) {
+            throw e;
+          }
+          Thread.sleep(POLL);
+        }
+      }
     }
   }
 
