@@ -25,6 +25,8 @@ import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.MkdirReq;
 import io.hearth.protocol.meta.MknodReq;
+import io.hearth.protocol.meta.OpenReply;
+import io.hearth.protocol.meta.OpenReq;
 import io.hearth.protocol.meta.ReaddirReq;
 import io.hearth.protocol.meta.ReadlinkReq;
 import io.hearth.protocol.meta.RemovexattrReq;
@@ -38,6 +40,7 @@ import io.hearth.protocol.meta.SymlinkReq;
 import io.hearth.protocol.meta.TimeChange;
 import io.hearth.protocol.meta.TimeHow;
 import io.hearth.protocol.meta.UnlinkReq;
+import io.hearth.protocol.posix.OpenRule;
 import io.hearth.rpc.Futures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -218,6 +221,34 @@ public final class HearthClient implements AutoCloseable {
 
   public HearthFile open(String path, int flags) throws HearthException {
     return open(path, flags, 0644);
+  }
+
+  /**
+   * The namespace half of open(2), one request (OpenOp): a read, or one log entry with O_CREAT or
+   * O_TRUNC. Writes this client still holds for the file go first when the open truncates it, so
+   * that none lands after the truncate. A mode this client shows but has not committed yet (a
+   * waiting chmod) that would let the open through is committed, and the open asked again.
+   */
+  OpenReply openInNamespace(String path, int flags, int mode) throws HearthException {
+    if ((flags & HearthFile.O_TRUNC) != 0) {
+      OpenAt o = openInodeAt(path, true);
+      if (o != null) {
+        o.inode().commitNow();
+      }
+    }
+    return grantedByWaitingChanges(path, () -> join(openAsync(path, flags, mode)));
+  }
+
+  private CompletableFuture<OpenReply> openAsync(String path, int flags, int mode) {
+    return withLoc(
+        path,
+        loc -> {
+          Function<MetaRequest.Builder, MetaRequest.Builder> op =
+              b -> b.setOpen(OpenReq.newBuilder().setLoc(loc).setFlags(flags).setMode(mode));
+          return OpenRule.changes(flags)
+              ? write(op, MetaReply::getOpen)
+              : read(op, MetaReply::getOpen);
+        });
   }
 
   /** truncate of an inode this client has open: its buffered writes go first, then the size. */

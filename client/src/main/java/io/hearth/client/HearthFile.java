@@ -6,7 +6,9 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.Attr;
+import io.hearth.protocol.meta.OpenReply;
 import io.hearth.protocol.meta.SetattrReq;
+import io.hearth.protocol.posix.OpenRule;
 import java.nio.ByteBuffer;
 
 /**
@@ -27,6 +29,8 @@ public final class HearthFile implements AutoCloseable {
   public static final int O_EXCL = 0200;
   public static final int O_TRUNC = 01000;
   public static final int O_APPEND = 02000;
+  public static final int O_DIRECTORY = OpenRule.O_DIRECTORY;
+  public static final int O_NOFOLLOW = OpenRule.O_NOFOLLOW;
 
   private final HearthClient client;
   private final Vfs vfs;
@@ -46,65 +50,35 @@ public final class HearthFile implements AutoCloseable {
   }
 
   /**
-   * The attributes the namespace gave when this file was opened (or created), with no round trip;
-   * {@link #stat} asks again. With O_TRUNC the size may be the one before truncation.
+   * The attributes the namespace gave when this file was opened (or created, or truncated by the
+   * open), with no round trip; {@link #stat} asks again.
    */
   public Stat statAtOpen() {
     return atOpen;
   }
 
-  /** open(2) on a path: see {@link HearthClient#open}. */
+  /**
+   * open(2) on a path: see {@link HearthClient#open}. One request decides it all (OpenOp): a read
+   * for a plain open, one log entry with O_CREAT or O_TRUNC.
+   */
   static HearthFile open(HearthClient client, Vfs vfs, String path, int flags, int mode)
       throws HearthException {
-    int acc = flags & O_ACCMODE;
-    if (acc == O_ACCMODE) {
+    if ((flags & O_ACCMODE) == O_ACCMODE) {
       throw new HearthException(Errno.EINVAL, "access mode 3");
     }
-    Stat st;
-    boolean created = false;
-    if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) {
-      st = client.create(path, mode); // one round trip: EEXIST says it all
-      created = true;
-    } else {
-      try {
-        st = client.stat(path);
-      } catch (HearthException e) {
-        if (e.errno() != Errno.ENOENT || (flags & O_CREAT) == 0) {
-          throw e;
-        }
-        try {
-          st = client.create(path, mode);
-          created = true;
-        } catch (HearthException raced) {
-          if (raced.errno() != Errno.EEXIST) {
-            throw raced;
-          }
-          st = client.stat(path);
-        }
-      }
-    }
+    OpenReply opened = client.openInNamespace(path, flags & OpenRule.KNOWN, mode);
+    Stat st = Stat.of(opened.getAttr());
     if (st.isDir()) {
       throw new HearthException(Errno.EISDIR, path);
     }
     if (!FileMode.isRegular(st.mode())) {
       throw new HearthException(Errno.EINVAL, path + " is not a regular file");
     }
-    if (!created && client.credentials().uid() != 0) { // root may read and write any file
-      // A mode this client shows but has not committed yet is committed by access if it grants.
-      int mask = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
-      client.access(path, mask);
+    OpenInode node = vfs.acquire(opened.getAttr(), client.credentials().toCaller());
+    if ((flags & O_TRUNC) != 0 && !opened.getCreated()) {
+      node.truncated(st.size()); // another handle of this client may have the old size
     }
-    OpenInode node = vfs.acquire(st.toAttr(), client.credentials().toCaller());
-    HearthFile f = new HearthFile(client, vfs, node, flags, st);
-    if ((flags & O_TRUNC) != 0 && acc != O_RDONLY && !created) {
-      try {
-        f.truncate(0);
-      } catch (HearthException e) {
-        f.closeQuietly();
-        throw e;
-      }
-    }
-    return f;
+    return new HearthFile(client, vfs, node, flags, st);
   }
 
   public long ino() {
@@ -289,14 +263,6 @@ public final class HearthFile implements AutoCloseable {
     }
     closed = true;
     vfs.release(node);
-  }
-
-  private void closeQuietly() {
-    try {
-      close();
-    } catch (HearthException ignored) {
-      // reporting the first error
-    }
   }
 
   private void checkOpen() throws HearthException {

@@ -482,21 +482,12 @@ final class HearthFs implements FuseOperations {
         "create",
         path,
         () -> {
+          // One request: created, or (another mount created it since this kernel looked, and no
+          // O_EXCL) opened, truncated if asked; either way the attributes are the namespace's.
           int flags = fi.getFlags() & OPEN_FLAGS_KNOWN;
-          HearthClient c = caller();
-          HearthFile f;
-          try {
-            f = c.open(path, flags | HearthFile.O_CREAT | HearthFile.O_EXCL, mode & 07777);
-          } catch (HearthException e) {
-            // another mount created it since this kernel looked: open it, unless O_EXCL
-            if (e.errno() != Errno.EEXIST || (flags & HearthFile.O_EXCL) != 0) {
-              throw e;
-            }
-            fi.setFh(handles.add(c.open(path, flags & ~HearthFile.O_CREAT)));
-            return 0; // its attributes (maybe truncated) come from a getattr
-          }
+          HearthFile f = caller().open(path, flags | HearthFile.O_CREAT, mode & 07777);
           fi.setFh(handles.add(f));
-          return answered(path, f.statAtOpen()); // new and empty: as created
+          return answered(path, f.statAtOpen());
         });
   }
 

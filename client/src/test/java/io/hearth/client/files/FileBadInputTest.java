@@ -16,6 +16,7 @@ import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.PutBlock;
 import io.hearth.protocol.data.ReadBlock;
 import io.hearth.protocol.meta.BlockRef;
+import io.hearth.rpc.ReplyCodec;
 import io.hearth.server.data.LayoutView;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -159,13 +160,14 @@ class FileBadInputTest {
     RaftClientReply reply;
     try {
       reply = call.send();
-    } catch (org.apache.ratis.protocol.exceptions.StateMachineException | HearthException e) {
-      assertTrue(e.getMessage().contains(errno.name()), "expected " + errno + ": " + e);
+    } catch (java.io.IOException e) {
+      assertEquals(errno, ReplyCodec.failure(e).errno(), "expected " + errno + ": " + e);
       return;
     }
     if (!reply.isSuccess()) {
-      assertTrue(
-          String.valueOf(reply.getException()).contains(errno.name()),
+      assertEquals(
+          errno,
+          ReplyCodec.failure(reply.getException()).errno(),
           "expected " + errno + ": " + reply.getException());
       return;
     }

@@ -25,6 +25,8 @@ import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.MkdirReq;
 import io.hearth.protocol.meta.MknodReq;
+import io.hearth.protocol.meta.OpenReply;
+import io.hearth.protocol.meta.OpenReq;
 import io.hearth.protocol.meta.ReadMapReply;
 import io.hearth.protocol.meta.ReadMapReq;
 import io.hearth.protocol.meta.ReaddirReply;
@@ -150,6 +152,13 @@ public final class TestFs {
 
   public Attr mknod(String p, int mode, long rdev) throws HearthException {
     return mknod(loc(p), mode, rdev);
+  }
+
+  /** open(2) in one request: the reply's attributes and whether it created the file. */
+  public OpenReply open(String p, int flags, int mode) throws HearthException {
+    return send(MetaRequest.newBuilder()
+            .setOpen(OpenReq.newBuilder().setLoc(loc(p)).setFlags(flags).setMode(mode)))
+        .getOpen();
   }
 
   /** creat(2): a regular file. */

@@ -14,4 +14,12 @@ public interface MetaOp {
 
   /** True when the op never writes: it is answered by a linearizable read, not a log entry. */
   boolean readOnly();
+
+  /**
+   * Whether this request of the op is a read: {@link #readOnly()} unless the op's requests differ
+   * (an open without O_CREAT or O_TRUNC reads; with them it is a log entry).
+   */
+  default boolean readOnly(MetaRequest req) {
+    return readOnly();
+  }
 }

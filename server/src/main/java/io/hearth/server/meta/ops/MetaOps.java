@@ -64,6 +64,7 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.UNREFERENCED, new UnreferencedOp());
     ops.put(MetaRequest.OpCase.MAP_GET, new MapGetOp());
     ops.put(MetaRequest.OpCase.MAP_SET, new MapSetOp());
+    ops.put(MetaRequest.OpCase.OPEN, new OpenOp());
   }
 
   /**
@@ -82,7 +83,7 @@ public final class MetaOps {
   /** Whether a request is answered without a log entry; unknown ops count as writes. */
   public boolean isReadOnly(MetaRequest req) {
     MetaOp op = op(req);
-    return op != null && op.readOnly();
+    return op != null && op.readOnly(req);
   }
 
   /** Runs a request, or each request of a batch; see {@link #execute} and {@link #executeBatch}. */
@@ -129,7 +130,7 @@ public final class MetaOps {
   public boolean allOfKind(MetaBatch batch, boolean readOnly) {
     for (MetaRequest r : batch.getRequestsList()) {
       MetaOp op = op(r);
-      if (op == null || op.readOnly() != readOnly) {
+      if (op == null || op.readOnly(r) != readOnly) {
         return false;
       }
     }

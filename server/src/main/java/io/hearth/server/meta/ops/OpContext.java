@@ -47,6 +47,11 @@ public final class OpContext {
     return caller;
   }
 
+  /** Whether this is a read (no log entry): it may allocate nothing and must write nothing. */
+  public boolean readOnly() {
+    return ids.index < 0;
+  }
+
   public boolean isRoot() {
     return caller.getUid() == 0;
   }

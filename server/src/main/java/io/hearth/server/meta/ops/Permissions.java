@@ -4,53 +4,35 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.Caller;
+import io.hearth.protocol.posix.Access;
 import io.hearth.server.meta.store.InodeRecord;
 
-/** POSIX permission checks for a caller's uid, gid and supplementary groups. uid 0 is root. */
+/**
+ * POSIX permission checks on stored inodes: {@link Access}'s rules (shared with the client),
+ * applied to {@link InodeRecord}s, and the sticky-directory rule.
+ */
 public final class Permissions {
-  public static final int R = 4;
-  public static final int W = 2;
-  public static final int X = 1;
+  public static final int R = Access.R;
+  public static final int W = Access.W;
+  public static final int X = Access.X;
 
   private Permissions() {}
 
   public static boolean inGroup(Caller c, int gid) {
-    if (c.getGid() == gid) {
-      return true;
-    }
-    for (int g : c.getGroupsList()) {
-      if (g == gid) {
-        return true;
-      }
-    }
-    return false;
+    return Access.inGroup(c, gid);
   }
 
   public static boolean isOwnerOrRoot(Caller c, InodeRecord r) {
-    return c.getUid() == 0 || c.getUid() == r.uid;
+    return Access.isOwnerOrRoot(c, r.uid);
   }
 
   /** Whether {@code c} may access {@code r} for every bit of {@code mask} (R|W|X). */
   public static boolean allowed(Caller c, InodeRecord r, int mask) {
-    if (c.getUid() == 0) {
-      // root passes every check but execute of a file with no execute bit at all
-      return (mask & X) == 0 || r.isDir() || (r.mode & 0111) != 0;
-    }
-    int bits;
-    if (c.getUid() == r.uid) {
-      bits = (r.mode >> 6) & 7;
-    } else if (inGroup(c, r.gid)) {
-      bits = (r.mode >> 3) & 7;
-    } else {
-      bits = r.mode & 7;
-    }
-    return (bits & mask) == mask;
+    return Access.allowed(c, r.mode, r.uid, r.gid, mask);
   }
 
   public static void check(Caller c, InodeRecord r, int mask, String what) throws HearthException {
-    if (!allowed(c, r, mask)) {
-      throw new HearthException(Errno.EACCES, what + " (inode " + r.ino + ")");
-    }
+    Access.check(c, r.mode, r.uid, r.gid, r.ino, mask, what);
   }
 
   /**

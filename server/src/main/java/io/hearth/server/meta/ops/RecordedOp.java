@@ -15,10 +15,10 @@ record RecordedOp(MetaRequest.OpCase opCase, MetaOp op, OpRecorder recorder) imp
     long startNs = recorder.startNs();
     try {
       MetaReply reply = op.apply(ctx, req);
-      recorder.record(opCase, !op.readOnly(), reply.getErrno(), startNs);
+      recorder.record(opCase, !op.readOnly(req), reply.getErrno(), startNs);
       return reply;
     } catch (HearthException e) {
-      recorder.record(opCase, !op.readOnly(), e.errno().code(), startNs);
+      recorder.record(opCase, !op.readOnly(req), e.errno().code(), startNs);
       throw e;
     }
   }
@@ -26,5 +26,10 @@ record RecordedOp(MetaRequest.OpCase opCase, MetaOp op, OpRecorder recorder) imp
   @Override
   public boolean readOnly() {
     return op.readOnly();
+  }
+
+  @Override
+  public boolean readOnly(MetaRequest req) {
+    return op.readOnly(req);
   }
 }

@@ -80,6 +80,25 @@ public final class InodeRecord {
     return r;
   }
 
+  /**
+   * Takes the attributes a rule decided ({@code a} describes this inode): mode, owner, group, size,
+   * link count, times, rdev. The inode number, parent and target are the record's own.
+   */
+  public void setAttrs(Attr a) {
+    if (a.getIno() != ino) {
+      throw new IllegalArgumentException("attributes of inode " + a.getIno() + " for " + ino);
+    }
+    mode = a.getMode();
+    uid = a.getUid();
+    gid = a.getGid();
+    size = a.getSize();
+    nlink = a.getNlink();
+    atimeNs = a.getAtimeNs();
+    mtimeNs = a.getMtimeNs();
+    ctimeNs = a.getCtimeNs();
+    rdev = a.getRdev();
+  }
+
   public Attr toAttr() {
     return Attr.newBuilder()
         .setIno(ino)
