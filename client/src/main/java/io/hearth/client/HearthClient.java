@@ -3,6 +3,7 @@ package io.hearth.client;
 import com.google.protobuf.ByteString;
 import io.hearth.client.data.BlockClient;
 import io.hearth.client.meta.MetaClient;
+import io.hearth.client.vfs.FileLayer;
 import io.hearth.client.vfs.OpenInode;
 import io.hearth.client.vfs.Vfs;
 import io.hearth.protocol.Errno;
@@ -15,8 +16,6 @@ import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.meta.AccessReq;
 import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.GetxattrReq;
-import io.hearth.protocol.meta.LayoutReply;
-import io.hearth.protocol.meta.LayoutReq;
 import io.hearth.protocol.meta.LinkReq;
 import io.hearth.protocol.meta.ListxattrReq;
 import io.hearth.protocol.meta.Loc;
@@ -49,7 +48,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * The Java client API of Hearth's namespace. Paths are absolute within Hearth ("/home/ana/x").
@@ -85,98 +83,6 @@ public final class HearthClient implements AutoCloseable {
     this.credentials = credentials;
     this.owner = owner;
     this.files = files;
-  }
-
-  /**
-   * The VFS, made on first use: it needs the data layout, which it asks the meta group for.
-   *
-   * <p>{@link #ifStarted} takes no lock: it runs in completions of meta replies ({@link #overlay}
-   * of a stat), and the layout reply {@link #get} waits for under the lock may come in the same
-   * batch, completed after that stat on the same thread: a lock there deadlocked the first open
-   * against a concurrent stat until the call deadline (60 s, then ETIMEDOUT).
-   */
-  private static final class FileLayer {
-    /** How often an open client asks for the layout: data groups and meta members move. */
-    static final long LAYOUT_REFRESH_MS = 2_000;
-
-    private final MetaClient meta;
-    private volatile Vfs vfs;
-    private volatile BlockClient blocks;
-    private volatile long epoch = -1;
-    private volatile boolean closed;
-    private Thread refresher;
-
-    FileLayer(MetaClient meta) {
-      this.meta = meta;
-    }
-
-    synchronized Vfs get() throws HearthException {
-      if (vfs == null) {
-        LayoutReply l = fetchLayout();
-        BlockClient b = new BlockClient(l);
-        b.onStale(this::refreshQuietly);
-        meta.followMembers(metaPeers(l));
-        epoch = l.getEpoch();
-        blocks = b;
-        vfs = new Vfs(meta, b);
-        refresher = Thread.ofVirtual().name("layout-refresh").start(this::refreshLoop);
-      }
-      return vfs;
-    }
-
-    private LayoutReply fetchLayout() throws HearthException {
-      return join(meta.read(
-              MetaRequest.newBuilder()
-                  .setCaller(Credentials.ROOT.toCaller())
-                  .setLayout(LayoutReq.getDefaultInstance())
-                  .build()))
-          .getLayout();
-    }
-
-    private void refreshLoop() {
-      while (!closed) {
-        try {
-          Thread.sleep(LAYOUT_REFRESH_MS);
-        } catch (InterruptedException e) {
-          return;
-        }
-        refreshQuietly();
-      }
-    }
-
-    /** Follows the current layout; a failure leaves the last one in use until the next try. */
-    private void refreshQuietly() {
-      try {
-        LayoutReply l = fetchLayout();
-        if (l.getEpoch() != epoch || l.getEpoch() == 0) {
-          blocks.update(l);
-          epoch = l.getEpoch();
-        }
-        meta.followMembers(metaPeers(l));
-      } catch (HearthException | RuntimeException e) {
-        // the cluster may be electing or moving; the next refresh tries again
-      }
-    }
-
-    private static List<RaftPeer> metaPeers(LayoutReply l) {
-      return l.getMetaPeersList().stream()
-          .map(p -> RaftPeer.newBuilder().setId(p.getId()).setAddress(p.getAddress()).build())
-          .toList();
-    }
-
-    Vfs ifStarted() {
-      return vfs;
-    }
-
-    synchronized void close() {
-      closed = true;
-      if (refresher != null) {
-        refresher.interrupt();
-      }
-      if (vfs != null) {
-        vfs.close();
-      }
-    }
   }
 
   /** Connects to a cluster, e.g. {@code "127.0.0.1:9861,127.0.0.1:9862"}. */
@@ -262,7 +168,7 @@ public final class HearthClient implements AutoCloseable {
    */
   void truncateOpen(OpenInode node, long size, boolean writable) throws HearthException {
     node.commitNow();
-    Stat st =
+    Attr a =
         join(
             write(
                 b ->
@@ -271,13 +177,14 @@ public final class HearthClient implements AutoCloseable {
                             .setLoc(Loc.newBuilder().setBase(node.ino()))
                             .setSize(size)
                             .setThroughWritableHandle(writable)),
-                HearthClient::attr));
-    node.truncated(st.size());
+                MetaReply::getAttr));
+    node.observe(a);
   }
 
   /**
    * A stat as this client sees it: for a file it has open, the size includes unflushed writes and
-   * the attributes include changes not committed yet.
+   * the attributes include changes not committed yet; and the open file learns what the namespace
+   * said (another node may have written it since).
    */
   private Stat overlay(Stat s) {
     Vfs v = files.ifStarted();
@@ -285,7 +192,7 @@ public final class HearthClient implements AutoCloseable {
     if (n == null) {
       return s;
     }
-    return Stat.of(n.viewOver(s.toAttr()));
+    return Stat.of(n.observe(s.toAttr()));
   }
 
   // ---- reads ----

@@ -76,7 +76,7 @@ public final class HearthFile implements AutoCloseable {
     }
     OpenInode node = vfs.acquire(opened.getAttr(), client.credentials().toCaller());
     if ((flags & O_TRUNC) != 0 && !opened.getCreated()) {
-      node.truncated(st.size()); // another handle of this client may have the old size
+      node.observe(opened.getAttr()); // another handle of this client may have the old size
     }
     return new HearthFile(client, vfs, node, flags, st);
   }

@@ -8,6 +8,7 @@ import io.hearth.protocol.meta.Loc;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.ReadMapReply;
 import io.hearth.protocol.meta.ReadMapReq;
+import io.hearth.rpc.Futures;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,15 +27,15 @@ import java.util.TreeMap;
 final class ExtentCache {
   static final long WINDOW_BYTES = 256L << 20;
 
-  private final Vfs vfs;
+  private final MetaPort meta;
   private final long ino;
   private final Caller caller;
   private final TreeMap<Long, Extent> map = new TreeMap<>();
   private final Set<Long> windows = new HashSet<>();
   private long generation;
 
-  ExtentCache(Vfs vfs, long ino, Caller caller) {
-    this.vfs = vfs;
+  ExtentCache(MetaPort meta, long ino, Caller caller) {
+    this.meta = meta;
     this.ino = ino;
     this.caller = caller;
   }
@@ -86,16 +87,17 @@ final class ExtentCache {
     long from = start;
     while (from < end) {
       ReadMapReply r =
-          vfs.metaRead(
-                  MetaRequest.newBuilder()
-                      .setCaller(caller)
-                      .setReadMap(
-                          ReadMapReq.newBuilder()
-                              .setLoc(Loc.newBuilder().setBase(ino))
-                              .setOff(from)
-                              .setLen(end - from)
-                              .setMaxExtents(Limits.READ_MAP_EXTENTS_MAX))
-                      .build())
+          Futures.join(
+                  meta.read(
+                      MetaRequest.newBuilder()
+                          .setCaller(caller)
+                          .setReadMap(
+                              ReadMapReq.newBuilder()
+                                  .setLoc(Loc.newBuilder().setBase(ino))
+                                  .setOff(from)
+                                  .setLen(end - from)
+                                  .setMaxExtents(Limits.READ_MAP_EXTENTS_MAX))
+                          .build()))
               .getReadMap();
       got.addAll(r.getExtentsList());
       if (!r.getMore() || r.getExtentsCount() == 0) {

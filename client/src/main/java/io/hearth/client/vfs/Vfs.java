@@ -7,9 +7,7 @@ import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.Extent;
-import io.hearth.protocol.meta.MetaReply;
-import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.rpc.Futures;
+import io.hearth.rpc.MonoClock;
 import java.nio.ByteBuffer;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -29,7 +27,7 @@ import java.util.concurrent.Semaphore;
  * <p>Thread-safe. Uploads run on virtual threads, at most {@link #UPLOADS_IN_FLIGHT_MAX} at once
  * for the whole client, which bounds the memory held by blocks in transit.
  */
-public final class Vfs implements AutoCloseable {
+public final class Vfs implements AutoCloseable, BlockIo {
   /** The longest {@link #close} waits for the files left open to be committed, all together. */
   public static final long CLOSE_FLUSH_WAIT_MS = 30_000;
 
@@ -37,7 +35,7 @@ public final class Vfs implements AutoCloseable {
   static final long CACHE_BYTES = 128L << 20;
   static final int FETCHES_IN_FLIGHT_MAX = 16;
 
-  private final MetaClient meta;
+  private final MetaPort meta;
   private final BlockClient blocks;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore uploads = new Semaphore(UPLOADS_IN_FLIGHT_MAX);
@@ -45,21 +43,22 @@ public final class Vfs implements AutoCloseable {
   private final BlockBuffers buffers = new BlockBuffers();
   private final Map<Long, OpenInode> open = new HashMap<>();
 
-  private final InstantSource clock;
+  private final OpenInode.Parts parts;
 
   public Vfs(MetaClient meta, BlockClient blocks) {
-    this(meta, blocks, InstantSource.system());
+    this(MetaPort.of(meta), blocks, InstantSource.system(), MonoClock.SYSTEM);
   }
 
   /**
-   * @param clock the time of attribute changes shown before they are committed (the namespace's own
-   *     time replaces it at the commit)
+   * @param wallClock the time of attribute changes shown before they are committed (the namespace's
+   *     own time replaces it at the commit)
+   * @param monoClock deadlines of flushes
    */
-  public Vfs(MetaClient meta, BlockClient blocks, InstantSource clock) {
+  Vfs(MetaPort meta, BlockClient blocks, InstantSource wallClock, MonoClock monoClock) {
     this.meta = meta;
     this.blocks = blocks;
-    this.clock = clock;
     this.cache = new ChunkCache(blocks, executor, CACHE_BYTES, FETCHES_IN_FLIGHT_MAX);
+    this.parts = new OpenInode.Parts(meta, this, executor, buffers, monoClock, wallClock);
   }
 
   public BlockClient blocks() {
@@ -69,7 +68,13 @@ public final class Vfs implements AutoCloseable {
   /** Opens (or joins) the inode's shared state; pair with {@link #release}. */
   public OpenInode acquire(Attr attr, Caller caller) {
     synchronized (open) {
-      OpenInode n = open.computeIfAbsent(attr.getIno(), i -> new OpenInode(this, attr, caller));
+      OpenInode n = open.get(attr.getIno());
+      if (n == null) {
+        n = new OpenInode(attr, caller, parts);
+        open.put(attr.getIno(), n);
+      } else {
+        n.observe(attr);
+      }
       n.retain();
       return n;
     }
@@ -122,20 +127,8 @@ public final class Vfs implements AutoCloseable {
     }
   }
 
-  long nowNs() {
-    java.time.Instant t = clock.instant();
-    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-  }
-
-  BlockBuffers buffers() {
-    return buffers;
-  }
-
-  ExecutorService executor() {
-    return executor;
-  }
-
-  CompletableFuture<BlockRef> upload(ByteBuffer bytes) {
+  @Override
+  public CompletableFuture<BlockRef> upload(ByteBuffer bytes) {
     return CompletableFuture.supplyAsync(
         () -> {
           uploads.acquireUninterruptibly();
@@ -150,7 +143,9 @@ public final class Vfs implements AutoCloseable {
         executor);
   }
 
-  CompletableFuture<Void> readDirect(BlockRef ref, int blockOff, byte[] dst, int at, int len) {
+  @Override
+  public CompletableFuture<Void> readDirect(
+      BlockRef ref, int blockOff, byte[] dst, int at, int len) {
     return CompletableFuture.runAsync(
         () -> {
           try {
@@ -163,7 +158,8 @@ public final class Vfs implements AutoCloseable {
   }
 
   /** Reads through the block cache, one chunk after another. */
-  CompletableFuture<Void> readCached(Extent e, int blockOff, byte[] dst, int at, int len) {
+  @Override
+  public CompletableFuture<Void> readCached(Extent e, int blockOff, byte[] dst, int at, int len) {
     int needEnd = e.getBlockOff() + e.getLen();
     CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
     int done = 0;
@@ -182,24 +178,9 @@ public final class Vfs implements AutoCloseable {
     return all;
   }
 
-  void prefetch(Extent e, int blockOff) {
+  @Override
+  public void prefetch(Extent e, int blockOff) {
     cache.chunk(e.getBlock(), blockOff, e.getBlockOff() + e.getLen());
-  }
-
-  MetaReply metaWrite(MetaRequest req) throws HearthException {
-    return Futures.join(meta.write(req));
-  }
-
-  /**
-   * Writes applied together and in order, in one Raft entry; the reply of each (the namespace
-   * applies each on its own: one may fail while the others succeed).
-   */
-  List<CompletableFuture<MetaReply>> metaWriteEach(List<MetaRequest> reqs) {
-    return meta.writeAll(reqs);
-  }
-
-  MetaReply metaRead(MetaRequest req) throws HearthException {
-    return Futures.join(meta.read(req));
   }
 
   /**

@@ -61,6 +61,11 @@ public final class OpContext {
     return nowNs;
   }
 
+  /** The log index of the entry being applied (-1 for a read). */
+  public long index() {
+    return ids.index;
+  }
+
   /** A new id (inode number or directory cookie), unique to this entry and slot. */
   public long newId() {
     return ids.next();

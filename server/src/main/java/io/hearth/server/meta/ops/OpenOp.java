@@ -70,6 +70,7 @@ final class OpenOp implements MetaOp {
       map.truncate(node.ino, 0);
       map.settle();
       node.size = 0;
+      node.dataVersion = ctx.index();
     }
     node.mtimeNs = ctx.nowNs();
     node.ctimeNs = ctx.nowNs();

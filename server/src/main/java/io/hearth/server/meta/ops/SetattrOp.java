@@ -24,6 +24,9 @@ final class SetattrOp implements MetaOp {
     if (SetattrRule.isNoop(s)) {
       return MetaOps.attr(node);
     }
+    if (next.getSize() != node.size) {
+      next = next.toBuilder().setDataVersion(ctx.index()).build();
+    }
     if (next.getSize() < node.size) {
       // the bytes past the new size go; growing again later must read zeros, not them
       ChunkMap map = new ChunkMap(ctx.txn());

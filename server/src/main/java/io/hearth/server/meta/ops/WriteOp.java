@@ -91,6 +91,7 @@ final class WriteOp implements MetaOp {
     }
     map.settle();
     if (changedData) {
+      node.dataVersion = ctx.index();
       node.size = end;
       node.mtimeNs = ctx.nowNs();
       node.ctimeNs = ctx.nowNs();

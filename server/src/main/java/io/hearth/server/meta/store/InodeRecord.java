@@ -5,14 +5,18 @@ import io.hearth.protocol.meta.Attr;
 import java.nio.ByteBuffer;
 
 /**
- * One inode as stored under {@link KeySchema#inode}. Layout (version 1, big-endian): version:u8
+ * One inode as stored under {@link KeySchema#inode}. Layout (version 2, big-endian): version:u8
  * mode:u32 uid:u32 gid:u32 size:u64 nlink:u32 atime:i64 mtime:i64 ctime:i64 rdev:u64 parent:u64
- * then the symlink target (rest of the value). {@code parent} is kept for directories only, so that
- * ".." and the rename cycle check need no scan.
+ * data_version:u64 then the symlink target (rest of the value). {@code parent} is kept for
+ * directories only, so that ".." and the rename cycle check need no scan. {@code dataVersion} is
+ * the log index of the entry that last changed the contents or the size. Version 1 records (no
+ * data_version) are read as version 0; every record written is version 2.
  */
 public final class InodeRecord {
-  private static final byte VERSION = 1;
-  private static final int FIXED_BYTES = 1 + 4 * 4 + 8 * 6;
+  private static final byte VERSION = 2;
+  private static final byte VERSION_1 = 1;
+  private static final int FIXED_BYTES_1 = 1 + 4 * 4 + 8 * 6;
+  private static final int FIXED_BYTES = FIXED_BYTES_1 + 8;
 
   public long ino;
   public int mode;
@@ -25,6 +29,7 @@ public final class InodeRecord {
   public long ctimeNs;
   public long rdev;
   public long parent;
+  public long dataVersion;
   public byte[] target = new byte[0];
 
   public boolean isDir() {
@@ -52,6 +57,7 @@ public final class InodeRecord {
         .putLong(ctimeNs)
         .putLong(rdev)
         .putLong(parent)
+        .putLong(dataVersion)
         .put(target)
         .array();
   }
@@ -60,7 +66,8 @@ public final class InodeRecord {
   public static InodeRecord decode(long ino, byte[] v) {
     ByteBuffer b = ByteBuffer.wrap(v);
     byte version = b.get();
-    if (version != VERSION || v.length < FIXED_BYTES) {
+    if ((version != VERSION || v.length < FIXED_BYTES)
+        && (version != VERSION_1 || v.length < FIXED_BYTES_1)) {
       throw new IllegalStateException("inode " + ino + ": unreadable record version " + version);
     }
     InodeRecord r = new InodeRecord();
@@ -75,6 +82,7 @@ public final class InodeRecord {
     r.ctimeNs = b.getLong();
     r.rdev = b.getLong();
     r.parent = b.getLong();
+    r.dataVersion = version == VERSION ? b.getLong() : 0;
     r.target = new byte[b.remaining()];
     b.get(r.target);
     return r;
@@ -97,6 +105,7 @@ public final class InodeRecord {
     mtimeNs = a.getMtimeNs();
     ctimeNs = a.getCtimeNs();
     rdev = a.getRdev();
+    dataVersion = a.getDataVersion();
   }
 
   public Attr toAttr() {
@@ -111,6 +120,7 @@ public final class InodeRecord {
         .setMtimeNs(mtimeNs)
         .setCtimeNs(ctimeNs)
         .setRdev(rdev)
+        .setDataVersion(dataVersion)
         .build();
   }
 }
