@@ -186,13 +186,11 @@ public final class HearthClient implements AutoCloseable {
    * the attributes include changes not committed yet; and the open file learns what the namespace
    * said (another node may have written it since).
    */
-  private Stat overlay(Stat s) {
+  private Stat overlay(MetaReply r) {
+    Attr a = r.getAttr();
     Vfs v = files.ifStarted();
-    OpenInode n = v == null || !s.isRegular() ? null : v.find(s.ino());
-    if (n == null) {
-      return s;
-    }
-    return Stat.of(n.observe(s.toAttr()));
+    OpenInode n = v == null || !FileMode.isRegular(a.getMode()) ? null : v.find(a.getIno());
+    return Stat.of(n == null ? a : n.observe(a));
   }
 
   // ---- reads ----
@@ -216,7 +214,7 @@ public final class HearthClient implements AutoCloseable {
   /** Attributes of an inode by number (as a FUSE handle or a readdir entry names it). */
   public CompletableFuture<Stat> statAsync(long ino) {
     Loc loc = Loc.newBuilder().setBase(ino).build();
-    return read(b -> b.setLookup(LookupReq.newBuilder().setLoc(loc)), r -> overlay(attr(r)));
+    return read(b -> b.setLookup(LookupReq.newBuilder().setLoc(loc)), this::overlay);
   }
 
   public Stat stat(long ino) throws HearthException {
@@ -229,7 +227,7 @@ public final class HearthClient implements AutoCloseable {
         loc ->
             read(
                 b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)),
-                r -> overlay(attr(r))));
+                this::overlay));
   }
 
   public CompletableFuture<String> readlinkAsync(String path) {
@@ -573,20 +571,20 @@ public final class HearthClient implements AutoCloseable {
     if (v == null || !v.anyOpen()) {
       return null;
     }
-    Stat s = join(withLoc(path, loc -> namespaceLookup(loc, follow)));
-    OpenInode n = s.isRegular() ? v.find(s.ino()) : null;
-    return n == null ? null : new OpenAt(n, s.toAttr());
+    Attr a = join(withLoc(path, loc -> namespaceLookup(loc, follow)));
+    OpenInode n = FileMode.isRegular(a.getMode()) ? v.find(a.getIno()) : null;
+    return n == null ? null : new OpenAt(n, a);
   }
 
   /** The attributes of inode {@code ino} as the namespace has them, without this client's view. */
   Attr namespaceAttr(long ino) throws HearthException {
-    return join(namespaceLookup(Loc.newBuilder().setBase(ino).build(), false)).toAttr();
+    return join(namespaceLookup(Loc.newBuilder().setBase(ino).build(), false));
   }
 
   /** A lookup answered by the namespace alone: no open file's waiting changes laid over it. */
-  private CompletableFuture<Stat> namespaceLookup(Loc loc, boolean follow) {
+  private CompletableFuture<Attr> namespaceLookup(Loc loc, boolean follow) {
     return read(
-        b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)), HearthClient::attr);
+        b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)), MetaReply::getAttr);
   }
 
   /** A call the namespace answers after checking the caller's permissions on a path. */

@@ -103,6 +103,16 @@ class TwoMountsTest {
     py("append", "append");
   }
 
+  /**
+   * A training log or a Slurm job's output, appended on one node with an fsync or a close after
+   * each line, followed on the other by a reader that holds it open (fstat, stat and read on its
+   * descriptor) and by {@code tail -f}: each line shows there within the attribute timeout.
+   */
+  @Test
+  void aFileAppendedOnAIsSeenGrowingOnBWhileBHoldsItOpen() throws Exception {
+    py("tail", "tail");
+  }
+
   @Test
   void renameAndUnlinkSeenWithinTheBound() throws Exception {
     py("rename", "rename");
@@ -124,7 +134,7 @@ class TwoMountsTest {
    */
   static final String SCRIPT =
       """
-      import os, stat, sys, time, random
+      import os, stat, subprocess, sys, threading, time, random
 
       case, A, B = sys.argv[1], sys.argv[2], sys.argv[3]
       rnd = random.Random(case)
@@ -217,6 +227,46 @@ class TwoMountsTest {
                   f.write(more)
               content += more
               check_read(b, content, f"append {i + 1} ({size} bytes)", primed)
+
+      elif case == "tail":
+          a, b = os.path.join(A, "train.log"), os.path.join(B, "train.log")
+          write(a, b"epoch 0\\n")
+          expected = b"epoch 0\\n"
+          fd_b = os.open(b, os.O_RDONLY)  # B holds the log open for the whole case
+          seen = os.read(fd_b, 1 << 20)
+          assert seen == expected, seen
+          tail = subprocess.Popen(["tail", "-f", "-s", "0.1", "-n", "+1", b],
+                                  stdout=subprocess.PIPE)
+          shown = []
+          reader = threading.Thread(
+              target=lambda: [shown.append(l) for l in iter(tail.stdout.readline, b"")],
+              daemon=True)
+          reader.start()
+          try:
+              fd_a = os.open(a, os.O_WRONLY | os.O_APPEND)
+              for i in range(1, 7):
+                  line = f"epoch {i} loss {1 / i:.4f}\\n".encode()
+                  os.write(fd_a, line)
+                  if i % 2:
+                      os.fsync(fd_a)
+                  else:
+                      os.close(fd_a)  # a close after the line, then the writer opens again
+                      fd_a = os.open(a, os.O_WRONLY | os.O_APPEND)
+                  expected += line
+                  until(f"line {i}: fstat on B's open descriptor",
+                        lambda: os.fstat(fd_b).st_size == len(expected))
+                  until(f"line {i}: stat on B", lambda: os.stat(b).st_size == len(expected))
+                  def read_on():
+                      global seen
+                      seen += os.read(fd_b, 1 << 20)
+                      return seen == expected
+                  until(f"line {i}: read on B's open descriptor", read_on)
+                  until(f"line {i}: tail -f on B", lambda: b"".join(shown) == expected)
+              os.close(fd_a)
+          finally:
+              tail.kill()
+              tail.wait()
+          os.close(fd_b)
 
       elif case == "rename":
           write(os.path.join(A, "old"), b"moved")

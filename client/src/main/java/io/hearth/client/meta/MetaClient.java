@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -50,6 +51,20 @@ public final class MetaClient implements AutoCloseable {
 
   private volatile RaftGroup group;
   private final Retry retry = Retry.SYSTEM;
+  private final LongAdder readsSent = new LongAdder();
+  private final LongAdder writesSent = new LongAdder();
+
+  /** Requests this client has sent (each request of a batch counted), for tests and benchmarks. */
+  public record Sent(long reads, long writes) {
+    public Sent minus(Sent before) {
+      return new Sent(reads - before.reads, writes - before.writes);
+    }
+  }
+
+  public Sent sent() {
+    return new Sent(readsSent.sum(), writesSent.sum());
+  }
+
   private final Batcher writes = new Batcher(WRITES_IN_FLIGHT_MAX, this::sendWrite);
   private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
 
@@ -132,6 +147,7 @@ public final class MetaClient implements AutoCloseable {
 
   /** A namespace change, through the Raft log; concurrent changes share entries (Batcher). */
   public CompletableFuture<MetaReply> write(MetaRequest req) {
+    writesSent.increment();
     return writes.submit(req);
   }
 
@@ -140,6 +156,7 @@ public final class MetaClient implements AutoCloseable {
    * io.hearth.protocol.Limits#BATCH_REQUESTS_MAX}); each gets its own reply.
    */
   public List<CompletableFuture<MetaReply>> writeAll(List<MetaRequest> reqs) {
+    writesSent.add(reqs.size());
     return writes.submitAll(reqs);
   }
 
@@ -158,6 +175,7 @@ public final class MetaClient implements AutoCloseable {
    * {@link #READ_RETRY_DEADLINE_MS}, with backoff.
    */
   public CompletableFuture<MetaReply> read(MetaRequest req) {
+    readsSent.increment();
     return reads.submit(req);
   }
 
