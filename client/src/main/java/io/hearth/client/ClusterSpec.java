@@ -1,9 +1,13 @@
 package io.hearth.client;
 
 import io.hearth.protocol.Errno;
+import io.hearth.protocol.Groups;
 import io.hearth.protocol.HearthException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * The servers a client may talk to: {@code host:port,host:port,...}, each optionally prefixed by
@@ -65,6 +69,28 @@ public record ClusterSpec(List<Member> members) {
   /** The spec from {@code --cluster} when given, else from $HEARTH_CLUSTER. */
   public static ClusterSpec fromFlagOrEnv(String flag) throws HearthException {
     return parse(flag != null ? flag : System.getenv(ENV));
+  }
+
+  /**
+   * An id for a member given by address alone. Ratis routes by address and learns the real ids from
+   * the leader's replies; the placeholder only has to be unique within one client.
+   */
+  public static String placeholderId(Member m) {
+    return "addr-" + m.host().replace(':', '_') + "-" + m.port();
+  }
+
+  /** The meta group as this spec names it: real ids where given, placeholders elsewhere. */
+  public RaftGroup metaGroup() {
+    List<RaftPeer> peers =
+        members.stream()
+            .map(
+                m ->
+                    RaftPeer.newBuilder()
+                        .setId(m.id() != null ? m.id() : placeholderId(m))
+                        .setAddress(m.address())
+                        .build())
+            .toList();
+    return RaftGroup.valueOf(RaftGroupId.valueOf(Groups.META), peers);
   }
 
   @Override

@@ -91,7 +91,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public static HearthClient connect(ClusterSpec spec) {
-    MetaClient meta = new MetaClient(spec);
+    MetaClient meta = new MetaClient(spec.metaGroup());
     return new HearthClient(meta, Credentials.ofProcess(), true, new FileLayer(meta));
   }
 

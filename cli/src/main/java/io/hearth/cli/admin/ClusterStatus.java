@@ -1,7 +1,6 @@
 package io.hearth.cli.admin;
 
 import io.hearth.client.ClusterSpec;
-import io.hearth.client.meta.MetaClient;
 import io.hearth.rpc.RaftClients;
 import java.io.IOException;
 import java.time.Duration;
@@ -73,7 +72,7 @@ public record ClusterStatus(List<Member> members, String leaderId) {
 
   /** Asks the cluster; never throws for an unreachable or broken cluster, it reports it. */
   public static ClusterStatus gather(ClusterSpec spec, Duration timeout) {
-    RaftGroup named = MetaClient.groupOf(spec);
+    RaftGroup named = spec.metaGroup();
     ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     RaftClient client = RaftClients.of(named, RaftClients.askOnce(timeout.toMillis()));
     try {

@@ -55,7 +55,7 @@ public final class Membership implements AutoCloseable {
 
   public Membership(ClusterSpec spec) {
     this.spec = spec;
-    this.meta = new MetaClient(spec);
+    this.meta = new MetaClient(spec.metaGroup());
   }
 
   private MetaReply call(MetaRequest.Builder req, boolean read) throws HearthException {

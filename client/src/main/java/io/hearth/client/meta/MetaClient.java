@@ -1,8 +1,6 @@
 package io.hearth.client.meta;
 
-import io.hearth.client.ClusterSpec;
 import io.hearth.protocol.Errno;
-import io.hearth.protocol.Groups;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
@@ -20,7 +18,6 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 
@@ -68,8 +65,9 @@ public final class MetaClient implements AutoCloseable {
   private final Batcher writes = new Batcher(WRITES_IN_FLIGHT_MAX, this::sendWrite);
   private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
 
-  public MetaClient(ClusterSpec spec) {
-    this.group = groupOf(spec);
+  /** A client of the meta group with these members (ids may be placeholders: see ClusterSpec). */
+  public MetaClient(RaftGroup group) {
+    this.group = group;
     this.raft = newClient(group);
   }
 
@@ -113,28 +111,6 @@ public final class MetaClient implements AutoCloseable {
     java.util.Set<String> out = new java.util.TreeSet<>();
     peers.forEach(p -> out.add(p.getAddress()));
     return out;
-  }
-
-  /**
-   * An id for a member given by address alone. Ratis routes by address and learns the real ids from
-   * the leader's replies; the placeholder only has to be unique within this client.
-   */
-  public static String placeholderId(ClusterSpec.Member m) {
-    return "addr-" + m.host().replace(':', '_') + "-" + m.port();
-  }
-
-  /** The meta group as a spec names it: real ids where given, placeholders elsewhere. */
-  public static RaftGroup groupOf(ClusterSpec spec) {
-    List<RaftPeer> peers =
-        spec.members().stream()
-            .map(
-                m ->
-                    RaftPeer.newBuilder()
-                        .setId(m.id() != null ? m.id() : placeholderId(m))
-                        .setAddress(m.address())
-                        .build())
-            .toList();
-    return RaftGroup.valueOf(RaftGroupId.valueOf(Groups.META), peers);
   }
 
   public RaftClient raft() {
