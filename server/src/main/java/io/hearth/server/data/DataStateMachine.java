@@ -117,7 +117,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
       throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    store = new BlockStore(blocksDir, reserveBytes);
+    store = new BlockStore(blocksDir, reserveBytes, clock);
     store.sweepTmp(clock.millis(), tmpMaxAgeMs);
     SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
     int lost = 0;
