@@ -2,6 +2,7 @@ package io.hearth.server;
 
 import io.hearth.protocol.Groups;
 import io.hearth.protocol.meta.ClusterMap;
+import io.hearth.rpc.MonoClock;
 import io.hearth.server.cluster.ClusterView;
 import io.hearth.server.cluster.Join;
 import io.hearth.server.cluster.Mover;
@@ -12,6 +13,7 @@ import io.hearth.server.data.BlockGc;
 import io.hearth.server.data.DataLayout;
 import io.hearth.server.data.DataStateMachine;
 import io.hearth.server.data.RepairThrottle;
+import io.hearth.server.loop.VirtualThreadClock;
 import io.hearth.server.meta.MetaStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
@@ -70,7 +72,18 @@ public final class HearthServer implements AutoCloseable {
   private final NodeMetrics metrics;
   private final RepairThrottle repairThrottle;
 
+  /** A server on the system's monotonic clock ({@link VirtualThreadClock}). */
   public HearthServer(ServerConfig config, Clock clock, Consumer<Throwable> fatal)
+      throws IOException {
+    this(config, clock, VirtualThreadClock.INSTANCE, fatal);
+  }
+
+  /**
+   * @param clock wall time: the time stamped on entries, block ages
+   * @param monoClock when the control loops (reconciler, mover, block GC, repair) run
+   */
+  public HearthServer(
+      ServerConfig config, Clock clock, MonoClock monoClock, Consumer<Throwable> fatal)
       throws IOException {
     this.config = config;
     Path dataDir = config.get(ServerConfig.DATA_DIR);
@@ -107,6 +120,7 @@ public final class HearthServer implements AutoCloseable {
               reserve,
               graceMs,
               clock,
+              monoClock,
               fatal,
               metrics.recorder(gid),
               repairThrottle);
@@ -127,10 +141,12 @@ public final class HearthServer implements AutoCloseable {
     viewRef[0] = view;
     // Rebalance copies at the rate the operator asked for; repair after a failure and the moves of
     // a decommission go as fast as they can (a replica short is a risk, an imbalance is not).
-    this.reconciler = new Reconciler(raft, view, self.id(), blocksRoot, this::followMoveRate);
-    this.mover = new Mover(raft, view, config.joining() ? List.of() : peers);
+    this.reconciler =
+        new Reconciler(raft, view, self.id(), blocksRoot, this::followMoveRate, monoClock);
+    this.mover = new Mover(raft, view, config.joining() ? List.of() : peers, monoClock);
     this.gc =
-        new BlockGc(raft, view::layout, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
+        new BlockGc(
+            raft, view::layout, monoClock, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
   }
 
   public static RaftGroup metaGroup(List<Peer> peers) {

@@ -10,23 +10,24 @@ import io.hearth.protocol.meta.MapGetReq;
 import io.hearth.protocol.meta.MapSetReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.NodeInfo;
+import io.hearth.rpc.MonoClock;
 import io.hearth.server.config.Peer;
 import io.hearth.server.data.DataLayout;
+import io.hearth.server.loop.LoopRunner;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -51,73 +52,57 @@ import org.slf4j.LoggerFactory;
  *       configuration drops the leaving member; (5) the map records the new members. Each step is
  *       read back from the map and the group's configuration, so a new meta leader carries on where
  *       the last one stopped. A leaving node that becomes active again (recommission) before step 4
- *       cancels the move.
+ *       cancels the move. At most {@link MovePlan#MOVES_MAX} moves are under way at once.
  *   <li><b>Rebalance:</b> while the map asks for it, moves one group replica at a time from the
  *       node with the most block bytes to the one with the fewest, until they differ by less than
  *       the threshold; the copying is throttled on every node by the map's move rate.
  * </ul>
  *
- * <p>Threads: one virtual thread, a step every {@link #STEP_MS}; member stats are gathered in
- * parallel with a deadline each. A map change is a compare-and-set: a conflicting change makes the
- * step end, and the next one starts from the new map.
+ * <p>Each step plans, then acts: it gathers the facts ({@link MoveFacts}: the map, the members'
+ * stats, the voters of each group with a move under way, whether each joining node hosts its
+ * group), decides one {@link MoveStep} from them ({@link MovePlan}, pure), and performs it: the
+ * configuration change first, then the map. A map change is a compare-and-set: a conflicting change
+ * ends the step, and the next one starts from the new map.
+ *
+ * <p>Threads: the steps run one at a time on a {@link LoopRunner}, every {@link #STEP_MS} while
+ * this node leads the meta group; member stats are gathered in parallel with a deadline each.
  */
 public final class Mover implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Mover.class);
   public static final int REPLICAS = DataLayout.REPLICAS;
   static final long STEP_MS = 1_000;
 
-  /** Moves under way at once: each copies a group's blocks to one node. */
-  static final int MOVES_MAX = 4;
+  /** Longest wait after failed steps (no leader, a group not answering). */
+  static final long FAILURE_DELAY_MAX_MS = 8_000;
 
   private final RaftServer raft;
   private final ClusterView view;
   private final List<Peer> initialPeers;
-  private final Map<Integer, Long> catchUpTarget = new ConcurrentHashMap<>();
+  private final LoopRunner loop;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
-  private Thread thread;
 
-  /** Member stats of the last survey: group number -> node id -> stat (absent: no answer). */
-  record Survey(Map<Integer, Map<String, DataStat>> stats) {
-    Optional<DataStat> of(int group, String node) {
-      return Optional.ofNullable(stats.getOrDefault(group, Map.of()).get(node));
-    }
-
-    long groupBytes(int group) {
-      return stats.getOrDefault(group, Map.of()).values().stream()
-          .mapToLong(DataStat::getBlockBytes)
-          .max()
-          .orElse(0);
-    }
-  }
+  /** Touched only by steps, which never overlap. */
+  private Map<Integer, Long> catchUpTargets = Map.of();
 
   /**
    * @param initialPeers the configured peers of a server that formed the cluster (the first map is
    *     theirs); empty on a server that joined, which never writes a first map
    */
-  public Mover(RaftServer raft, ClusterView view, List<Peer> initialPeers) {
+  public Mover(RaftServer raft, ClusterView view, List<Peer> initialPeers, MonoClock clock) {
     this.raft = raft;
     this.view = view;
     this.initialPeers = List.copyOf(initialPeers);
+    this.loop =
+        LoopRunner.onVirtualThreads(
+            "mover",
+            clock,
+            LoopRunner.Schedule.every(STEP_MS, FAILURE_DELAY_MAX_MS),
+            this::isMetaLeader,
+            this::step);
   }
 
   public void start() {
-    thread = Thread.ofVirtual().name("mover").start(this::run);
-  }
-
-  private void run() {
-    while (!closed) {
-      try {
-        Thread.sleep(STEP_MS);
-        if (isMetaLeader()) {
-          step();
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("mover step failed, retrying: {}", e.toString());
-      }
-    }
+    loop.start();
   }
 
   private boolean isMetaLeader() {
@@ -133,40 +118,50 @@ public final class Mover implements AutoCloseable {
   }
 
   void step() throws IOException {
-    ClusterMap m = readMap();
-    if (m == null) {
-      if (!initialPeers.isEmpty()) {
-        setMap(0, ClusterMaps.initial(initialPeers));
-      }
-      return;
-    }
-    Survey s = survey(m);
-    if (formNewGroup(m) || dropRemovedNodes(m)) {
-      return;
-    }
-    int moving = 0;
-    for (GroupInfo g : m.getGroupsList()) {
-      if (!g.getJoining().isEmpty()) {
-        moving++;
-        if (advance(m, g, s)) {
-          return;
-        }
+    MoveFacts facts = gather();
+    MoveStep next = MovePlan.next(facts, catchUpTargets);
+    catchUpTargets = MovePlan.catchUpTargets(facts);
+    for (MovePlan.Stuck s : MovePlan.stuck(facts.map())) {
+      if (warned.add(s.group() + "/" + s.leaving())) {
+        LOG.warn(s.message());
       }
     }
-    for (GroupInfo g : m.getGroupsList()) {
-      if (moving >= MOVES_MAX) {
-        return;
-      }
-      if (g.getJoining().isEmpty() && startMove(m, g, s)) {
-        return;
-      }
-    }
-    if (m.getRebalancing() && moving == 0) {
-      rebalance(m, s);
-    }
+    perform(facts.map(), next);
   }
 
-  // --- the map ---
+  // --- gathering the facts ---
+
+  private MoveFacts gather() throws IOException {
+    ClusterMap m = readMap();
+    if (m == null) {
+      return new MoveFacts(null, initialPeers, new Survey(Map.of()), Map.of(), Set.of());
+    }
+    Map<Integer, Set<String>> voters = new HashMap<>();
+    Set<Integer> joinerHosts = new HashSet<>();
+    for (GroupInfo g : m.getGroupsList()) {
+      if (g.getJoining().isEmpty()) {
+        continue;
+      }
+      RaftGroup all = raftGroup(m, g);
+      try {
+        voters.put(
+            g.getNumber(),
+            GroupCalls.voters(all).stream()
+                .map(p -> p.getId().toString())
+                .collect(Collectors.toUnmodifiableSet()));
+      } catch (IOException e) {
+        LOG.debug("data group {}: no member told its voters: {}", g.getNumber(), e.toString());
+        continue;
+      }
+      RaftPeer joining = peerOf(all, g.getJoining());
+      if (joining != null
+          && !voters.get(g.getNumber()).contains(g.getJoining())
+          && GroupCalls.hosts(all, joining)) {
+        joinerHosts.add(g.getNumber());
+      }
+    }
+    return new MoveFacts(m, initialPeers, survey(m), voters, joinerHosts);
+  }
 
   private ClusterMap readMap() throws IOException {
     MetaReply r =
@@ -182,27 +177,6 @@ public final class Mover implements AutoCloseable {
     }
     return r.getMap();
   }
-
-  /** Compare-and-set; false when another change came first (the next step sees it). */
-  private boolean setMap(long expect, ClusterMap next) throws IOException {
-    MetaReply r =
-        GroupCalls.meta(
-            metaGroup(),
-            MetaRequest.newBuilder()
-                .setMapSet(MapSetReq.newBuilder().setExpectEpoch(expect).setMap(next))
-                .build(),
-            false);
-    if (r.getErrno() == Errno.ESTALE.code()) {
-      return false;
-    }
-    if (r.getErrno() != 0) {
-      throw new IOException("map_set: " + r.getError());
-    }
-    view.update(next);
-    return true;
-  }
-
-  // --- survey ---
 
   private Survey survey(ClusterMap m) {
     Map<Integer, Map<String, DataStat>> out = new HashMap<>();
@@ -251,230 +225,59 @@ public final class Mover implements AutoCloseable {
     return new DataLayout.Group(number, peers).raftGroup();
   }
 
-  // --- placement ---
-
-  private static Comparator<NodeInfo> fewestGroups(ClusterMap m) {
-    return Comparator.<NodeInfo>comparingInt(n -> Maps.groupsOf(m, n.getId()).size())
-        .thenComparing(NodeInfo::getId);
-  }
-
-  private boolean formNewGroup(ClusterMap m) throws IOException {
-    List<NodeInfo> active =
-        m.getNodesList().stream().filter(n -> n.getState() == NodeInfo.State.ACTIVE).toList();
-    if (active.size() < REPLICAS) {
-      return false;
-    }
-    for (NodeInfo n : active) {
-      if (Maps.groupsOf(m, n.getId()).isEmpty()) {
-        List<String> members = new ArrayList<>(List.of(n.getId()));
-        active.stream()
-            .filter(o -> !o.getId().equals(n.getId()))
-            .sorted(fewestGroups(m))
-            .limit(REPLICAS - 1)
-            .forEach(o -> members.add(o.getId()));
-        LOG.info("forming data group {} on {}", m.getNextGroup(), members);
-        return setMap(m.getEpoch(), Maps.withNewGroup(m, members));
-      }
-    }
-    return false;
-  }
-
-  /** A removed node that no group names any more leaves the map. */
-  private boolean dropRemovedNodes(ClusterMap m) throws IOException {
-    for (NodeInfo n : m.getNodesList()) {
-      if (n.getState() == NodeInfo.State.REMOVED && Maps.groupsOf(m, n.getId()).isEmpty()) {
-        LOG.info("node {} holds no replica any more: out of the map", n.getId());
-        return setMap(m.getEpoch(), Maps.withoutNode(m, n.getId()));
-      }
-    }
-    return false;
-  }
-
-  /** Starts a move if the group needs one and a node can take it; true if the map changed. */
-  private boolean startMove(ClusterMap m, GroupInfo g, Survey s) throws IOException {
-    String leaving =
-        g.getMembersList().stream().filter(id -> !Maps.isActive(m, id)).findFirst().orElse("");
-    if (leaving.isEmpty() && g.getMembersCount() >= REPLICAS) {
-      return false;
-    }
-    Optional<NodeInfo> target = target(m, g, leaving, s);
-    if (target.isEmpty()) {
-      if (warned.add(g.getNumber() + "/" + leaving)) {
-        LOG.warn(
-            "data group {} needs a new member ({}) but no active node can take it: add a node",
-            g.getNumber(),
-            leaving.isEmpty() ? "it has " + g.getMembersCount() : leaving + " is leaving");
-      }
-      return false;
-    }
-    String to = target.get().getId();
-    LOG.info("data group {}: moving a replica from {} to {}", g.getNumber(), leaving, to);
-    return setMap(
-        m.getEpoch(), Maps.withGroup(m, g.toBuilder().setJoining(to).setLeaving(leaving).build()));
-  }
-
-  private static Optional<NodeInfo> target(ClusterMap m, GroupInfo g, String leaving, Survey s) {
-    List<NodeInfo> candidates =
-        m.getNodesList().stream()
-            .filter(n -> n.getState() == NodeInfo.State.ACTIVE && !Maps.holds(g, n.getId()))
-            .toList();
-    Optional<String> preferred =
-        Maps.node(m, leaving).map(NodeInfo::getReplacedBy).filter(r -> !r.isEmpty());
-    if (preferred.isPresent()) {
-      Optional<NodeInfo> p =
-          candidates.stream().filter(n -> n.getId().equals(preferred.get())).findFirst();
-      if (p.isPresent()) {
-        return p;
-      }
-    }
-    return candidates.stream().min(fewestGroups(m));
-  }
-
-  /**
-   * One step of a move under way (see the class comment); true if the map changed or a
-   * configuration change was made, so the step ends there.
-   */
-  private boolean advance(ClusterMap m, GroupInfo g, Survey s) throws IOException {
-    String joining = g.getJoining();
-    String leaving = g.getLeaving();
-    RaftGroup all = raftGroup(m, g);
-    boolean cancel =
-        !Maps.isActive(m, joining)
-            || (!g.getRebalance() && !leaving.isEmpty() && Maps.isActive(m, leaving));
-    List<RaftPeer> voters = GroupCalls.voters(all);
-    boolean joined = voters.stream().anyMatch(p -> p.getId().toString().equals(joining));
-    if (cancel) {
-      if (joined) {
-        GroupCalls.setConfiguration(
-            all, List.copyOf(peersGroup(g.getNumber(), members(m, g)).getPeers()));
-      }
-      LOG.info("data group {}: move to {} cancelled", g.getNumber(), joining);
-      return setMap(m.getEpoch(), Maps.withGroup(m, settled(g, g.getMembersList())));
-    }
-    if (!joined) {
-      RaftPeer j = peerOf(all, joining);
-      if (!GroupCalls.hosts(all, j)) {
-        return false; // its reconciler has not added the group yet
-      }
-      List<RaftPeer> grown = new ArrayList<>((peersGroup(g.getNumber(), members(m, g)).getPeers()));
-      grown.add(j);
-      LOG.info("data group {}: adding {} to its configuration", g.getNumber(), joining);
-      GroupCalls.setConfiguration(all, grown);
-      return true;
-    }
-    if (!caughtUp(g, s)) {
-      return false;
-    }
-    List<String> next = new ArrayList<>(g.getMembersList());
-    next.remove(leaving);
-    next.add(joining);
-    if (!leaving.isEmpty()) {
-      LOG.info("data group {}: {} has every block; removing {}", g.getNumber(), joining, leaving);
-      GroupCalls.setConfiguration(
-          all, List.copyOf(peersGroup(g.getNumber(), ClusterMaps.peers(m, next)).getPeers()));
-    }
-    catchUpTarget.remove(g.getNumber());
-    return setMap(m.getEpoch(), Maps.withGroup(m, settled(g, next)));
-  }
-
-  /** The group with these members and no move under way. */
-  private static GroupInfo settled(GroupInfo g, List<String> members) {
-    return g.toBuilder()
-        .clearMembers()
-        .addAllMembers(members)
-        .clearJoining()
-        .clearLeaving()
-        .clearRebalance()
-        .build();
-  }
-
-  private static List<Peer> members(ClusterMap m, GroupInfo g) {
-    return ClusterMaps.peers(m, g.getMembersList());
-  }
-
+  /** The member of the group with this id, or null if the map has no address for it. */
   private static RaftPeer peerOf(RaftGroup g, String id) {
     return g.getPeers().stream()
         .filter(p -> p.getId().toString().equals(id))
         .findFirst()
-        .orElseThrow();
+        .orElse(null);
   }
 
-  /**
-   * The joining member lacks no block and has applied at least what the other members had applied
-   * at the previous survey (a target that moves on with the group's writes would never be met).
-   */
-  private boolean caughtUp(GroupInfo g, Survey s) {
-    long othersApplied =
-        g.getMembersList().stream()
-            .map(id -> s.of(g.getNumber(), id))
-            .flatMap(Optional::stream)
-            .mapToLong(DataStat::getAppliedIndex)
-            .max()
-            .orElse(Long.MAX_VALUE);
-    Long target = catchUpTarget.put(g.getNumber(), othersApplied);
-    Optional<DataStat> j = s.of(g.getNumber(), g.getJoining());
-    return target != null
-        && j.isPresent()
-        && j.get().getMissingBlocks() == 0
-        && j.get().getAppliedIndex() >= target;
-  }
+  // --- acting ---
 
-  private void rebalance(ClusterMap m, Survey s) throws IOException {
-    Map<String, Long> used = new HashMap<>();
-    for (NodeInfo n : m.getNodesList()) {
-      if (n.getState() == NodeInfo.State.ACTIVE) {
-        used.put(
-            n.getId(),
-            Maps.groupsOf(m, n.getId()).stream().mapToLong(g -> s.groupBytes(g.getNumber())).sum());
-      }
+  /** The step's configuration change, then its map change (see {@link MoveStep}). */
+  private void perform(ClusterMap m, MoveStep step) throws IOException {
+    if (step instanceof MoveStep.VotersUnknown u) {
+      throw new IOException("data group " + u.group() + ": no member told its voters");
     }
-    if (used.size() < 2) {
-      finishRebalance(m);
+    String line = step.describe(m);
+    if (line != null) {
+      LOG.info(line);
+    }
+    MoveStep.Voters v = step.voters(m);
+    if (v != null) {
+      GroupInfo g = Maps.group(m, v.group()).orElseThrow();
+      GroupCalls.setConfiguration(
+          raftGroup(m, g),
+          List.copyOf(peersGroup(v.group(), ClusterMaps.peers(m, v.ids())).getPeers()));
+    }
+    ClusterMap next = step.nextMap(m);
+    if (next != null) {
+      setMap(m == null ? 0 : m.getEpoch(), next);
+    }
+  }
+
+  /** Compare-and-set; when another change came first, nothing (the next step starts from it). */
+  private void setMap(long expect, ClusterMap next) throws IOException {
+    MetaReply r =
+        GroupCalls.meta(
+            metaGroup(),
+            MetaRequest.newBuilder()
+                .setMapSet(MapSetReq.newBuilder().setExpectEpoch(expect).setMap(next))
+                .build(),
+            false);
+    if (r.getErrno() == Errno.ESTALE.code()) {
+      LOG.debug("map epoch {} changed meanwhile; the next step plans on the new map", expect);
       return;
     }
-    String most = max(used, true);
-    String least = max(used, false);
-    long gap = used.get(most) - used.get(least);
-    int pct = m.getRebalanceThresholdPct() == 0 ? 10 : m.getRebalanceThresholdPct();
-    if (gap <= used.get(most) * pct / 100) {
-      finishRebalance(m);
-      return;
+    if (r.getErrno() != 0) {
+      throw new IOException("map_set: " + r.getError());
     }
-    Optional<GroupInfo> pick =
-        Maps.groupsOf(m, most).stream()
-            .filter(g -> !Maps.holds(g, least) && g.getMembersList().contains(most))
-            .filter(g -> s.groupBytes(g.getNumber()) > 0 && s.groupBytes(g.getNumber()) < gap)
-            .min(Comparator.comparingLong(g -> Math.abs(s.groupBytes(g.getNumber()) - gap / 2)));
-    if (pick.isEmpty()) {
-      finishRebalance(m);
-      return;
-    }
-    GroupInfo g = pick.get();
-    LOG.info("rebalance: data group {} from {} to {}", g.getNumber(), most, least);
-    setMap(
-        m.getEpoch(),
-        Maps.withGroup(
-            m, g.toBuilder().setJoining(least).setLeaving(most).setRebalance(true).build()));
-  }
-
-  private static String max(Map<String, Long> used, boolean most) {
-    Comparator<Map.Entry<String, Long>> c =
-        Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey());
-    return (most ? used.entrySet().stream().max(c) : used.entrySet().stream().min(c))
-        .orElseThrow()
-        .getKey();
-  }
-
-  private void finishRebalance(ClusterMap m) throws IOException {
-    LOG.info("rebalance done");
-    setMap(m.getEpoch(), m.toBuilder().setEpoch(m.getEpoch() + 1).setRebalancing(false).build());
+    view.update(next);
   }
 
   @Override
   public void close() {
-    closed = true;
-    if (thread != null) {
-      thread.interrupt();
-    }
+    loop.close();
   }
 }

@@ -1,18 +1,13 @@
 package io.hearth.server.cluster;
 
 import io.hearth.protocol.Groups;
-import io.hearth.protocol.Maps;
 import io.hearth.protocol.meta.ClusterMap;
-import io.hearth.protocol.meta.GroupInfo;
-import io.hearth.server.config.Peer;
-import io.hearth.server.data.DataLayout;
+import io.hearth.rpc.MonoClock;
+import io.hearth.server.loop.LoopRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -44,92 +39,77 @@ import org.slf4j.LoggerFactory;
  *       start); nothing is ever removed then.
  * </ul>
  *
- * <p>Threads: one virtual thread polling every {@link #POLL_MS}; every action is idempotent, so a
- * failed one is simply tried again at the next poll.
+ * <p>A pass reads the map, the hosted groups and which of them count this node as a voter, decides
+ * ({@link ReconcilePlan}, pure), then adds and removes.
+ *
+ * <p>Threads: passes run one at a time on a {@link LoopRunner}, every {@link #POLL_MS}; every
+ * action is idempotent, so a failed one is simply tried again at a later pass.
  */
 public final class Reconciler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
   static final long POLL_MS = 500;
+
+  /** Longest wait after failed passes: a node waits for its groups at most this long. */
+  static final long FAILURE_DELAY_MAX_MS = 2_000;
 
   private final RaftServer raft;
   private final ClusterView view;
   private final String self;
   private final Path blocksRoot;
   private final Consumer<ClusterMap> onMap;
-  private volatile boolean closed;
-  private Thread thread;
+  private final LoopRunner loop;
   private long seenEpoch = -1;
 
   public Reconciler(
-      RaftServer raft, ClusterView view, String self, Path blocksRoot, Consumer<ClusterMap> onMap) {
+      RaftServer raft,
+      ClusterView view,
+      String self,
+      Path blocksRoot,
+      Consumer<ClusterMap> onMap,
+      MonoClock clock) {
     this.raft = raft;
     this.view = view;
     this.self = self;
     this.blocksRoot = blocksRoot;
     this.onMap = onMap;
+    this.loop =
+        LoopRunner.always(
+            "reconciler",
+            clock,
+            LoopRunner.Schedule.every(POLL_MS, FAILURE_DELAY_MAX_MS),
+            this::reconcile);
   }
 
+  /** Starts the passes; the first comes a poll after the one the caller made at start. */
   public void start() {
-    thread = Thread.ofVirtual().name("reconciler").start(this::run);
+    loop.start();
   }
 
-  private void run() {
-    while (!closed) {
-      try {
-        reconcile();
-        Thread.sleep(POLL_MS);
-      } catch (InterruptedException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("reconciling data groups with the cluster map: {}", e.toString());
-        try {
-          Thread.sleep(POLL_MS);
-        } catch (InterruptedException ie) {
-          return;
-        }
-      }
-    }
-  }
-
-  /** One pass; also called once at start so that a restarted node serves its groups at once. */
-  public void reconcile() throws IOException {
+  /**
+   * One pass; also called once at start so that a restarted node serves its groups at once (one
+   * pass at a time: two could both find a group not hosted yet).
+   */
+  public synchronized void reconcile() throws IOException {
     ClusterMap map = ClusterView.readLocal(raft);
     view.update(map);
     if (map != null && map.getEpoch() != seenEpoch) {
       seenEpoch = map.getEpoch();
       onMap.accept(map);
     }
-    Map<RaftGroupId, RaftGroup> wanted = wanted(map);
     Set<RaftGroupId> hosted = hostedDataGroups();
-    for (var e : wanted.entrySet()) {
-      if (!hosted.contains(e.getKey())) {
-        add(e.getValue());
-      }
-    }
-    if (map == null) {
-      return;
-    }
+    Set<RaftGroupId> voterIn = new HashSet<>();
     for (RaftGroupId gid : hosted) {
-      if (!wanted.containsKey(gid) && !isVoter(gid)) {
-        remove(gid);
+      if (isVoter(gid)) {
+        voterIn.add(gid);
       }
     }
-  }
-
-  private Map<RaftGroupId, RaftGroup> wanted(ClusterMap map) {
-    Map<RaftGroupId, RaftGroup> out = new HashMap<>();
-    if (map == null) {
-      for (DataLayout.Group g : view.fallback().groupsOf(self)) {
-        out.put(g.raftGroup().getGroupId(), g.raftGroup());
-      }
-      return out;
+    ReconcilePlan plan = ReconcilePlan.of(map, view.fallback(), self, hosted, voterIn);
+    for (RaftGroup g : plan.add()) {
+      add(g);
     }
-    for (GroupInfo g : Maps.groupsOf(map, self)) {
-      List<Peer> members = ClusterMaps.peers(map, g.getMembersList());
-      RaftGroup rg = new DataLayout.Group(g.getNumber(), members).raftGroup();
-      out.put(rg.getGroupId(), rg);
+    for (RaftGroupId gid : plan.remove()) {
+      remove(gid);
     }
-    return out;
   }
 
   private Set<RaftGroupId> hostedDataGroups() throws IOException {
@@ -193,9 +173,6 @@ public final class Reconciler implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    if (thread != null) {
-      thread.interrupt();
-    }
+    loop.close();
   }
 }

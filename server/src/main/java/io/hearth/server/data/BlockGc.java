@@ -1,7 +1,6 @@
 package io.hearth.server.data;
 
 import io.hearth.protocol.Groups;
-import io.hearth.protocol.data.BlockInfo;
 import io.hearth.protocol.data.BlockInfos;
 import io.hearth.protocol.data.DataReply;
 import io.hearth.protocol.data.DataRequest;
@@ -15,14 +14,17 @@ import io.hearth.protocol.meta.GcListReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.UnreferencedReq;
+import io.hearth.rpc.MonoClock;
 import io.hearth.rpc.RaftClients;
 import io.hearth.rpc.ReplyCodec;
+import io.hearth.server.loop.LoopRunner;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
@@ -48,53 +50,70 @@ import org.slf4j.LoggerFactory;
  *       graceMs / 2}, so an orphan that is old enough can never be referenced later.
  * </ul>
  *
- * <p>Threads: one virtual thread; rounds never overlap. Each RPC has a deadline and failures wait
- * for the next round.
+ * <p>Which blocks to delete and which are old enough to be orphans are pure functions ({@link
+ * GcPlan}); a round reads, decides, then deletes. Block ages are wall-clock times (the commit time
+ * the data group recorded), so the orphan cutoff comes from the injected wall {@link Clock}; when
+ * rounds and scans run comes from the injected {@link MonoClock}.
+ *
+ * <p>Threads: rounds run one at a time on a {@link LoopRunner}, every {@code intervalMs} while this
+ * node leads the meta group. Each RPC has a deadline; a failed round is retried later (backing off
+ * to {@link #FAILURE_DELAY_ROUNDS_MAX} intervals).
  */
 public final class BlockGc implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BlockGc.class);
   private static final int PAGE_MAX = 1024;
 
+  /** Longest wait after failed rounds, in intervals. */
+  static final int FAILURE_DELAY_ROUNDS_MAX = 4;
+
   private final RaftServer server;
   private final Supplier<DataLayout> layout;
-  private final Clock clock;
+  private final MonoClock clock;
+  private final Clock wallClock;
   private final long graceMs;
-  private final long intervalMs;
+  private final long orphanScanEveryNanos;
+  private final LoopRunner loop;
   private final Map<RaftGroup, RaftClient> dataClients = new HashMap<>();
   private final Map<RaftGroup, RaftClient> metaClients = new HashMap<>();
   private volatile boolean closed;
-  private Thread thread;
-  private long nextOrphanScanMs;
+
+  /**
+   * When the last orphan scan started (clock nanos); touched only by rounds, which never overlap.
+   */
+  private long orphanScanNanos;
+
+  private boolean orphanScanned;
 
   /**
    * @param layout the data groups as this server knows them now (they change with the cluster map)
+   * @param clock when rounds and orphan scans run
+   * @param wallClock the time blocks' ages are measured against
    */
   public BlockGc(
-      RaftServer server, Supplier<DataLayout> layout, Clock clock, long graceMs, long intervalMs) {
+      RaftServer server,
+      Supplier<DataLayout> layout,
+      MonoClock clock,
+      Clock wallClock,
+      long graceMs,
+      long intervalMs) {
     this.server = server;
     this.layout = layout;
     this.clock = clock;
+    this.wallClock = wallClock;
     this.graceMs = graceMs;
-    this.intervalMs = intervalMs;
+    this.orphanScanEveryNanos =
+        TimeUnit.MILLISECONDS.toNanos(GcPlan.orphanScanEveryMs(intervalMs, graceMs));
+    this.loop =
+        LoopRunner.onVirtualThreads(
+            "block-gc",
+            clock,
+            LoopRunner.Schedule.every(intervalMs, intervalMs * FAILURE_DELAY_ROUNDS_MAX),
+            this::isMetaLeader,
+            this::round);
   }
 
   public void start() {
-    thread = Thread.ofVirtual().name("block-gc").start(this::run);
-  }
-
-  private void run() {
-    while (!closed) {
-      try {
-        Thread.sleep(intervalMs);
-        if (isMetaLeader()) {
-          round();
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("block GC round failed, retrying in {} ms: {}", intervalMs, e.toString());
-      }
-    }
+    loop.start();
   }
 
   private boolean isMetaLeader() {
@@ -107,13 +126,14 @@ public final class BlockGc implements AutoCloseable {
 
   private static final RaftGroupId META = RaftGroupId.valueOf(Groups.META);
 
-  /** One round: drain the queue, then (when due) scan for orphans. Visible for tests. */
+  /** One round: drain the queue, then (when due) scan for orphans. */
   public void round() throws IOException {
     int deleted;
     do {
       deleted = drainQueuePage();
     } while (deleted == PAGE_MAX && !closed);
-    if (clock.millis() >= nextOrphanScanMs) {
+    long startNanos = clock.nanos();
+    if (!orphanScanned || startNanos - orphanScanNanos >= orphanScanEveryNanos) {
       int orphans = 0;
       for (DataLayout.Group g : layout.get().groups()) {
         orphans += scanOrphans(g.number());
@@ -121,7 +141,8 @@ public final class BlockGc implements AutoCloseable {
       if (orphans > 0) {
         LOG.info("block GC deleted {} orphan blocks", orphans);
       }
-      nextOrphanScanMs = clock.millis() + Math.max(intervalMs, graceMs / 4);
+      orphanScanned = true;
+      orphanScanNanos = startNanos;
     }
   }
 
@@ -143,14 +164,9 @@ public final class BlockGc implements AutoCloseable {
   }
 
   private void deleteFromGroups(List<BlockRef> refs) throws IOException {
-    Map<Integer, List<Long>> byGroup = new HashMap<>();
-    for (BlockRef b : refs) {
-      byGroup.computeIfAbsent(b.getGroup(), k -> new ArrayList<>()).add(b.getId());
-    }
-    for (var e : byGroup.entrySet()) {
-      if (group(e.getKey()) == null) {
-        continue; // a group that no longer exists holds nothing to delete
-      }
+    Set<Integer> groups = new HashSet<>();
+    layout.get().groups().forEach(g -> groups.add(g.number()));
+    for (var e : GcPlan.deletes(refs, groups).entrySet()) {
       data(
           e.getKey(),
           DataRequest.newBuilder()
@@ -161,7 +177,7 @@ public final class BlockGc implements AutoCloseable {
   }
 
   private int scanOrphans(int group) throws IOException {
-    long cutoffNs = TimeUnit.MILLISECONDS.toNanos(clock.millis() - graceMs);
+    long cutoffNs = GcPlan.orphanCutoffNs(wallClock.millis(), graceMs);
     long after = 0;
     int deleted = 0;
     while (!closed) {
@@ -173,16 +189,18 @@ public final class BlockGc implements AutoCloseable {
                   .build(),
               true);
       BlockInfos page = r.getList();
-      UnreferencedReq.Builder old = UnreferencedReq.newBuilder();
-      for (BlockInfo b : page.getBlocksList()) {
-        after = b.getId();
-        if (b.getCommittedNs() < cutoffNs) {
-          old.addBlocks(BlockRef.newBuilder().setGroup(group).setId(b.getId()));
-        }
+      if (page.getBlocksCount() > 0) {
+        after = page.getBlocks(page.getBlocksCount() - 1).getId();
       }
-      if (old.getBlocksCount() > 0) {
+      List<BlockRef> old = GcPlan.orphanCandidates(group, page.getBlocksList(), cutoffNs);
+      if (!old.isEmpty()) {
         BlockList unreferenced =
-            meta(MetaRequest.newBuilder().setUnreferenced(old).build(), true).getBlocks();
+            meta(
+                    MetaRequest.newBuilder()
+                        .setUnreferenced(UnreferencedReq.newBuilder().addAllBlocks(old))
+                        .build(),
+                    true)
+                .getBlocks();
         if (unreferenced.getBlocksCount() > 0) {
           deleteFromGroups(unreferenced.getBlocksList());
           deleted += unreferenced.getBlocksCount();
@@ -256,9 +274,7 @@ public final class BlockGc implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
-    if (thread != null) {
-      thread.interrupt();
-    }
+    loop.close();
     for (RaftClient c : dataClients.values()) {
       RaftClients.closeQuietly(c);
     }

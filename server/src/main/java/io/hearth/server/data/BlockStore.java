@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -55,18 +56,24 @@ final class BlockStore {
   private final Path missingDir;
   private final FileStore fs;
   private final long reserveBytes;
+  private final Clock clock;
   private final NavigableMap<Long, Integer> blocks = new ConcurrentSkipListMap<>();
   private final Set<Long> missing = ConcurrentHashMap.newKeySet();
   private final AtomicLong blockBytes = new AtomicLong();
   private final AtomicLong inFlightBytes = new AtomicLong();
   private final StagingBuffers staging = new StagingBuffers();
 
-  BlockStore(Path dir, long reserveBytes) throws IOException {
+  /**
+   * @param reserveBytes free space kept back on the disk: a block that would eat into it is refused
+   * @param clock the commit time of a repaired copy whose source did not say when it was committed
+   */
+  BlockStore(Path dir, long reserveBytes, Clock clock) throws IOException {
     this.tmp = Files.createDirectories(dir.resolve("tmp"));
     this.blk = Files.createDirectories(dir.resolve("blk"));
     this.missingDir = Files.createDirectories(dir.resolve("missing"));
     this.fs = Files.getFileStore(dir);
     this.reserveBytes = reserveBytes;
+    this.clock = clock;
     load();
   }
 
@@ -279,8 +286,7 @@ final class BlockStore {
       w.abort();
       throw e;
     }
-    long t =
-        raw.getCommittedNs() != 0 ? raw.getCommittedNs() : System.currentTimeMillis() * 1_000_000;
+    long t = raw.getCommittedNs() != 0 ? raw.getCommittedNs() : clock.millis() * 1_000_000;
     synchronized (this) {
       if (!missing.remove(id)) {
         Files.deleteIfExists(tmp.resolve(key));

@@ -10,6 +10,7 @@ import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.data.PutBlock;
 import io.hearth.protocol.data.ReadBlock;
+import io.hearth.rpc.MonoClock;
 import io.hearth.rpc.Refusal;
 import io.hearth.rpc.ReplyCodec;
 import io.hearth.server.LifecycleStateMachine;
@@ -78,6 +79,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
   private final Consumer<Throwable> fatal;
   private final OpRecorder recorder;
   private final RepairThrottle repairThrottle;
+  private final MonoClock monoClock;
   private volatile BlockStore store;
   private volatile Repairer repairer;
 
@@ -88,16 +90,20 @@ public final class DataStateMachine extends LifecycleStateMachine {
    * @param tmpMaxAgeMs age after which an uncommitted streamed block is deleted
    * @param recorder where each operation and the bytes read and written are counted (metrics)
    * @param repairThrottle the bandwidth repair may take, shared by all data groups of the server
+   * @param clock the wall clock: blocks' commit times, temporary files' ages
+   * @param monoClock when the repairer's loops run
    */
   public DataStateMachine(
       Path blocksDir,
       long reserveBytes,
       long tmpMaxAgeMs,
       Clock clock,
+      MonoClock monoClock,
       Consumer<Throwable> fatal,
       OpRecorder recorder,
       RepairThrottle repairThrottle) {
     super(clock);
+    this.monoClock = monoClock;
     this.recorder = recorder;
     this.blocksDir = blocksDir;
     this.reserveBytes = reserveBytes;
@@ -111,7 +117,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
       throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    store = new BlockStore(blocksDir, reserveBytes);
+    store = new BlockStore(blocksDir, reserveBytes, clock);
     store.sweepTmp(clock.millis(), tmpMaxAgeMs);
     SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
     int lost = 0;
@@ -123,7 +129,7 @@ public final class DataStateMachine extends LifecycleStateMachine {
         lost += store.expectMissing(id) ? 1 : 0;
       }
     }
-    repairer = new Repairer(server, groupId, store, clock, tmpMaxAgeMs, repairThrottle);
+    repairer = new Repairer(server, groupId, store, monoClock, clock, tmpMaxAgeMs, repairThrottle);
     repairer.start();
     started();
     LOG.info(

@@ -2,6 +2,8 @@ package io.hearth.server.data;
 
 import io.hearth.protocol.Limits;
 import io.hearth.protocol.data.RawBlock;
+import io.hearth.rpc.MonoClock;
+import io.hearth.server.loop.LoopRunner;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -28,14 +30,25 @@ import org.slf4j.LoggerFactory;
  * copied by at most one worker at a time: it stays in {@code pending} from its queueing until its
  * copy attempt ends.
  *
- * <p>Threads: one coordinator virtual thread per group (rescan, tmp sweep, progress summary) and
+ * <p>Threads: two loops per group on {@link LoopRunner}s, the rescan with its tmp sweep (at once,
+ * then every {@code RESCAN_MS}) and the progress summary (every {@code SUMMARY_POLL_MS}), and
  * {@link #COPIES_IN_FLIGHT} worker virtual threads taking ids from the queue. Every copy passes the
- * server-wide {@link RepairThrottle} before it fetches. {@link #close} interrupts them all.
+ * server-wide {@link RepairThrottle} before it fetches. {@link #close} stops the loops and
+ * interrupts the workers.
+ *
+ * <p>Time: the loops run on the injected {@link MonoClock}; temporary files' ages are wall-clock
+ * (file times), measured against the injected {@link Clock}, as are the progress summaries.
  */
 final class Repairer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Repairer.class);
   private static final int QUEUE_MAX = 65_536;
   private static final long RESCAN_MS = 10_000;
+
+  /** How often the coordinator looks whether a progress summary is due. */
+  private static final long SUMMARY_POLL_MS = 1_000;
+
+  /** Longest wait of a loop after failures (a disk error reading the missing set). */
+  private static final long FAILURE_DELAY_MAX_MS = 60_000;
 
   /**
    * Copies of one group in flight at once. One copy at a time leaves the disk idle while a block
@@ -65,12 +78,19 @@ final class Repairer implements AutoCloseable {
   private final BlockingQueue<Long> queue = new LinkedBlockingQueue<>(QUEUE_MAX);
   private final Set<Long> pending = ConcurrentHashMap.newKeySet();
   private final List<Thread> threads = new ArrayList<>();
+  private final LoopRunner rescan;
+  private final LoopRunner summary;
   private volatile boolean closed;
 
+  /**
+   * @param monoClock when the loops run
+   * @param clock what temporary files' ages and the summaries' rates are measured against
+   */
   Repairer(
       RaftServer server,
       RaftGroupId groupId,
       BlockStore store,
+      MonoClock monoClock,
       Clock clock,
       long tmpMaxAgeMs,
       RepairThrottle throttle) {
@@ -81,10 +101,23 @@ final class Repairer implements AutoCloseable {
     this.throttle = throttle;
     this.sources = new RepairSources(server, groupId);
     this.progress = new RepairProgress(groupId, clock);
+    this.rescan =
+        LoopRunner.always(
+            "repair-" + groupId + "-rescan",
+            monoClock,
+            LoopRunner.Schedule.every(RESCAN_MS, FAILURE_DELAY_MAX_MS).withFirstDelayMs(0),
+            this::rescan);
+    this.summary =
+        LoopRunner.always(
+            "repair-" + groupId + "-summary",
+            monoClock,
+            LoopRunner.Schedule.every(SUMMARY_POLL_MS, FAILURE_DELAY_MAX_MS),
+            () -> progress.maybeLog(store.missingCount()));
   }
 
   synchronized void start() {
-    threads.add(Thread.ofVirtual().name("repair-" + groupId).start(this::coordinate));
+    rescan.start();
+    summary.start();
     for (int i = 0; i < COPIES_IN_FLIGHT; i++) {
       threads.add(Thread.ofVirtual().name("repair-" + groupId + "-" + i).start(this::work));
     }
@@ -107,24 +140,10 @@ final class Repairer implements AutoCloseable {
     return progress.bytes();
   }
 
-  private void coordinate() {
-    long nextScan = 0;
-    while (!closed) {
-      try {
-        if (clock.millis() >= nextScan) {
-          store.missing().forEach(this::enqueue);
-          // streamed blocks never committed (kept while a commit might still name them)
-          sweepTmp();
-          nextScan = clock.millis() + RESCAN_MS;
-        }
-        progress.maybeLog(store.missingCount());
-        Thread.sleep(1_000);
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        LOG.warn("{}: repair loop: {}", groupId, e.toString());
-      }
-    }
+  /** Queues the whole missing set again, and deletes streams that no commit can name any more. */
+  private void rescan() {
+    store.missing().forEach(this::enqueue);
+    sweepTmp();
   }
 
   private void work() {
@@ -222,6 +241,8 @@ final class Repairer implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    rescan.close();
+    summary.close();
     synchronized (this) {
       threads.forEach(Thread::interrupt);
     }
