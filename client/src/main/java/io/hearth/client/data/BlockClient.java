@@ -13,6 +13,8 @@ import io.hearth.protocol.data.ReadBlock;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.DataGroup;
 import io.hearth.protocol.meta.LayoutReply;
+import io.hearth.rpc.Backoff;
+import io.hearth.rpc.MonoClock;
 import io.hearth.rpc.ReplyCodec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -67,7 +69,8 @@ public final class BlockClient implements AutoCloseable {
    */
   static final long ATTEMPT_TIMEOUT_MS = 8_000;
 
-  private static final long BACKOFF_MAX_MS = 1_000;
+  /** Between rounds over every group or member: 50 ms doubling to 1 s, with jitter. */
+  private static final Backoff BACKOFF = new Backoff(50, 1_000);
 
   /** How long clients of a group whose members changed are kept for the calls still using them. */
   static final long RETIRED_CLOSE_MS = 60_000;
@@ -82,17 +85,19 @@ public final class BlockClient implements AutoCloseable {
   private volatile Runnable refresh = () -> {};
   private final AtomicLong lastRefreshMs = new AtomicLong();
   private final RandomGenerator random;
+  private final MonoClock clock;
 
   public BlockClient(LayoutReply layout) {
-    this(layout, RandomGenerator.getDefault());
+    this(layout, RandomGenerator.getDefault(), MonoClock.SYSTEM);
   }
 
   /**
    * @param random chooses the group of each new block (weighted by free space)
    */
-  public BlockClient(LayoutReply layout, RandomGenerator random) {
+  public BlockClient(LayoutReply layout, RandomGenerator random, MonoClock clock) {
     this.random = random;
-    this.groups = build(layout, Map.of());
+    this.clock = clock;
+    this.groups = build(layout, Map.of(), clock);
   }
 
   /**
@@ -101,7 +106,7 @@ public final class BlockClient implements AutoCloseable {
    */
   public void update(LayoutReply layout) {
     Groups old = groups;
-    Groups next = build(layout, old.byNumber());
+    Groups next = build(layout, old.byNumber(), clock);
     groups = next;
     List<DataGroupClients> retired =
         old.list().stream().filter(g -> next.byNumber().get(g.number) != g).toList();
@@ -126,7 +131,7 @@ public final class BlockClient implements AutoCloseable {
   }
 
   private void refreshIfDue() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long last = lastRefreshMs.get();
     if (now - last >= REFRESH_MIN_MS && lastRefreshMs.compareAndSet(last, now)) {
       try {
@@ -137,13 +142,14 @@ public final class BlockClient implements AutoCloseable {
     }
   }
 
-  private static Groups build(LayoutReply layout, Map<Integer, DataGroupClients> reuse) {
+  private static Groups build(
+      LayoutReply layout, Map<Integer, DataGroupClients> reuse, MonoClock clock) {
     List<DataGroupClients> list = new ArrayList<>();
     Map<Integer, DataGroupClients> byNumber = new HashMap<>();
     for (DataGroup g : layout.getGroupsList()) {
       DataGroupClients c = reuse.get(g.getNumber());
       if (c == null || !c.sameMembers(g)) {
-        c = new DataGroupClients(g);
+        c = new DataGroupClients(g, clock);
       }
       c.availableBytes = g.getAvailableBytes();
       list.add(c);
@@ -188,10 +194,10 @@ public final class BlockClient implements AutoCloseable {
       throw new HearthException(Errno.EIO, "the cluster has no data groups");
     }
     PutBlock header = header(data);
-    long deadline = System.currentTimeMillis() + PUT_DEADLINE_MS;
+    long deadline = clock.millis() + PUT_DEADLINE_MS;
     Set<Integer> full = new HashSet<>();
     HearthException last = null;
-    for (int round = 0; System.currentTimeMillis() < deadline; round++) {
+    for (int round = 0; clock.millis() < deadline; round++) {
       List<DataGroupClients> gs = groups.list();
       int start = firstGroup(gs);
       for (int k = 0; k < gs.size(); k++) {
@@ -236,7 +242,7 @@ public final class BlockClient implements AutoCloseable {
             "every data group has a member whose disk is full; free space or add nodes");
       }
       refreshIfDue();
-      sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
+      sleep(BACKOFF.delayMs(round, random));
     }
     throw new HearthException(
         Errno.EIO,
@@ -373,7 +379,7 @@ public final class BlockClient implements AutoCloseable {
             DataRequest.newBuilder()
                 .setRead(ReadBlock.newBuilder().setId(ref.getId()).setOff(off).setLen(len))
                 .build());
-    long deadline = System.currentTimeMillis() + READ_DEADLINE_MS;
+    long deadline = clock.millis() + READ_DEADLINE_MS;
     Map<String, String> errors = new LinkedHashMap<>();
     for (int round = 0; ; round++) {
       for (RaftPeer p : g.readOrder(ref.getId())) {
@@ -389,7 +395,7 @@ public final class BlockClient implements AutoCloseable {
           }
         }
       }
-      if (System.currentTimeMillis() >= deadline) {
+      if (clock.millis() >= deadline) {
         throw new HearthException(
             Errno.EIO,
             "block "
@@ -404,7 +410,7 @@ public final class BlockClient implements AutoCloseable {
       // The members may have moved (decommission, replacement): follow the current layout.
       refreshIfDue();
       g = groups.byNumber().getOrDefault(ref.getGroup(), g);
-      sleep(Math.min(BACKOFF_MAX_MS, 50L << Math.min(round, 5)));
+      sleep(BACKOFF.delayMs(round, random));
     }
   }
 

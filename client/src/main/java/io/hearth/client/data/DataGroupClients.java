@@ -2,6 +2,7 @@ package io.hearth.client.data;
 
 import io.hearth.protocol.meta.DataGroup;
 import io.hearth.protocol.meta.DataPeer;
+import io.hearth.rpc.MonoClock;
 import io.hearth.rpc.RaftClients;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -25,6 +26,7 @@ import org.apache.ratis.protocol.RaftPeerId;
  * first, so writes and reads start on this host when it holds a replica.
  */
 final class DataGroupClients implements AutoCloseable {
+  private final MonoClock clock;
   final int number;
   final RaftGroup group;
   final List<RaftPeer> peers;
@@ -40,7 +42,8 @@ final class DataGroupClients implements AutoCloseable {
   private final RaftClient reader;
   private final Map<RaftPeerId, RaftClient> streamers = new ConcurrentHashMap<>();
 
-  DataGroupClients(DataGroup g) {
+  DataGroupClients(DataGroup g, MonoClock clock) {
+    this.clock = clock;
     this.number = g.getNumber();
     this.members = List.copyOf(g.getPeersList());
     List<RaftPeer> ps = new ArrayList<>();
@@ -73,7 +76,7 @@ final class DataGroupClients implements AutoCloseable {
 
   /** Leaves members that did not answer out of writes for a while. */
   void suspect(java.util.Set<RaftPeer> down) {
-    long until = System.currentTimeMillis() + SUSPECT_MS;
+    long until = clock.millis() + SUSPECT_MS;
     for (RaftPeer p : down) {
       suspectUntilMs.put(p.getId(), until);
     }
@@ -84,7 +87,7 @@ final class DataGroupClients implements AutoCloseable {
    * long as they are a majority (the others repair their copies later); all of them otherwise.
    */
   List<RaftPeer> route() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     List<RaftPeer> live =
         peers.stream().filter(p -> suspectUntilMs.getOrDefault(p.getId(), 0L) <= now).toList();
     return live.size() > peers.size() / 2 ? live : peers;
@@ -92,7 +95,7 @@ final class DataGroupClients implements AutoCloseable {
 
   /** Members in the order reads try them: local first, recently unreachable ones last. */
   List<RaftPeer> readOrder(long blockId) {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     List<RaftPeer> out = new ArrayList<>(peers);
     // Members as near as each other take turns by block, so one does not serve every read.
     java.util.Collections.rotate(
