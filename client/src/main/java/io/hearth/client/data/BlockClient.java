@@ -8,6 +8,7 @@ import io.hearth.protocol.data.DataReply;
 import io.hearth.protocol.data.DataRequest;
 import io.hearth.protocol.data.DataStat;
 import io.hearth.protocol.data.DataStatReq;
+import io.hearth.protocol.data.DeleteBlocks;
 import io.hearth.protocol.data.PutBlock;
 import io.hearth.protocol.data.ReadBlock;
 import io.hearth.protocol.meta.BlockRef;
@@ -342,7 +343,10 @@ public final class BlockClient implements AutoCloseable {
       BlockInfo b = r.getPut();
       if (!b.getStored()) {
         // The leader committed the block without its bytes: no copy is known to exist. Storing
-        // the data again in a new block is safe; the empty one is left to the orphan GC.
+        // the data again in a new block is safe. Nothing can refer to the empty one (only this
+        // client knows its id), so it goes at once: left to the orphan GC, every replica would
+        // count it missing, under-replicated, for the GC's grace period (an hour).
+        dropEmpty(g, primary, b.getId());
         throw new HearthException(Errno.EIO, "block " + b.getId() + " committed without its bytes");
       }
       return BlockRef.newBuilder()
@@ -357,6 +361,17 @@ public final class BlockClient implements AutoCloseable {
       g.dropStreamer(primary);
       throw ReplyCodec.failure(
           e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
+    }
+  }
+
+  /** Deletes a block only this client knows of, through the group's log; best effort. */
+  private static void dropEmpty(DataGroupClients g, RaftPeer primary, long id) {
+    DataRequest del =
+        DataRequest.newBuilder().setDelete(DeleteBlocks.newBuilder().addIds(id)).build();
+    try {
+      g.streamer(primary).async().send(ReplyCodec.message(del));
+    } catch (RuntimeException e) {
+      // the orphan GC deletes it later
     }
   }
 

@@ -4,8 +4,11 @@ import io.hearth.protocol.Groups;
 import io.hearth.protocol.data.BlockInfos;
 import io.hearth.protocol.data.DataReply;
 import io.hearth.protocol.data.DataRequest;
+import io.hearth.protocol.data.DataStat;
+import io.hearth.protocol.data.DataStatReq;
 import io.hearth.protocol.data.DeleteBlocks;
 import io.hearth.protocol.data.ListBlocks;
+import io.hearth.protocol.data.ListMissing;
 import io.hearth.protocol.meta.BlockList;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.Caller;
@@ -20,6 +23,7 @@ import io.hearth.rpc.ReplyCodec;
 import io.hearth.server.loop.LoopRunner;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +35,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +137,9 @@ public final class BlockGc implements AutoCloseable {
     do {
       deleted = drainQueuePage();
     } while (deleted == PAGE_MAX && !closed);
+    for (DataLayout.Group g : layout.get().groups()) {
+      sweepUnstored(g);
+    }
     long startNanos = clock.nanos();
     if (!orphanScanned || startNanos - orphanScanNanos >= orphanScanEveryNanos) {
       int orphans = 0;
@@ -173,6 +181,84 @@ public final class BlockGc implements AutoCloseable {
               .setDelete(DeleteBlocks.newBuilder().addAllIds(e.getValue()))
               .build(),
           false);
+    }
+  }
+
+  /**
+   * Deletes the blocks of a group that every member lacks and no file names (see {@link
+   * GcPlan#missingEverywhere}): left to the orphan scan, each would count as under-replicated on
+   * every member for the whole grace period. Cheap while nothing is missing: one stat per member.
+   */
+  private void sweepUnstored(DataLayout.Group g) throws IOException {
+    RaftGroup rg = g.raftGroup();
+    RaftClient c = dataClient(g.number());
+    List<Set<Long>> missing = new ArrayList<>();
+    for (RaftPeer p : rg.getPeers()) {
+      missing.add(missingOn(c, p));
+    }
+    List<Long> ids = GcPlan.missingEverywhere(missing);
+    if (ids.isEmpty()) {
+      return;
+    }
+    List<BlockRef> refs =
+        ids.stream()
+            .map(id -> BlockRef.newBuilder().setGroup(g.number()).setId(id).build())
+            .toList();
+    BlockList unreferenced =
+        meta(
+                MetaRequest.newBuilder()
+                    .setUnreferenced(UnreferencedReq.newBuilder().addAllBlocks(refs))
+                    .build(),
+                true)
+            .getBlocks();
+    if (unreferenced.getBlocksCount() > 0) {
+      deleteFromGroups(unreferenced.getBlocksList());
+      LOG.info(
+          "block GC deleted {} blocks of group {} committed without their bytes",
+          unreferenced.getBlocksCount(),
+          g.number());
+    }
+    if (unreferenced.getBlocksCount() < refs.size()) {
+      LOG.warn(
+          "group {}: {} blocks files refer to are missing on every replica: their data is lost",
+          g.number(),
+          refs.size() - unreferenced.getBlocksCount());
+    }
+  }
+
+  /** A member's missing ids (the first page is all a sweep needs), or null when it is silent. */
+  private static Set<Long> missingOn(RaftClient c, RaftPeer p) {
+    try {
+      DataStat st =
+          ReplyCodec.data(
+                  c.io()
+                      .sendStaleRead(
+                          ReplyCodec.message(
+                              DataRequest.newBuilder()
+                                  .setStat(DataStatReq.getDefaultInstance())
+                                  .build()),
+                          0,
+                          p.getId()))
+              .getStat();
+      if (st.getMissingBlocks() == 0) {
+        return Set.of();
+      }
+      BlockInfos page =
+          ReplyCodec.data(
+                  c.io()
+                      .sendStaleRead(
+                          ReplyCodec.message(
+                              DataRequest.newBuilder()
+                                  .setListMissing(ListMissing.newBuilder().setMax(PAGE_MAX))
+                                  .build()),
+                          0,
+                          p.getId()))
+              .getList();
+      Set<Long> ids = new HashSet<>();
+      page.getBlocksList().forEach(b -> ids.add(b.getId()));
+      return ids;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -329,6 +329,16 @@ final class BlockStore {
     return missing.size();
   }
 
+  /** Missing ids above {@code after}, in order, at most {@code max}; {@code more} if there are. */
+  BlockInfos missingList(long after, int max) {
+    List<Long> ids = missing.stream().filter(id -> id > after).sorted().toList();
+    BlockInfos.Builder out = BlockInfos.newBuilder().setMore(ids.size() > max);
+    for (long id : ids.subList(0, Math.min(max, ids.size()))) {
+      out.addBlocks(BlockInfo.newBuilder().setId(id));
+    }
+    return out.build();
+  }
+
   Set<Long> missing() {
     return new TreeSet<>(missing);
   }

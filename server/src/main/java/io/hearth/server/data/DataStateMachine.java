@@ -315,6 +315,12 @@ public final class DataStateMachine extends LifecycleStateMachine {
                   .setList(store.list(req.getList().getAfter(), max))
                   .build();
             }
+            case LIST_MISSING -> {
+              int max = Math.min(Math.max(1, req.getListMissing().getMax()), 10_000);
+              yield DataReply.newBuilder()
+                  .setList(store.missingList(req.getListMissing().getAfter(), max))
+                  .build();
+            }
             case STAT ->
                 DataReply.newBuilder()
                     .setStat(

@@ -53,4 +53,23 @@ final class GcPlan {
   static long orphanScanEveryMs(long intervalMs, long graceMs) {
     return Math.max(intervalMs, graceMs / 4);
   }
+
+  /**
+   * The blocks every member of a group lacks: committed without their bytes (the writer gave up
+   * before any member kept them), which no file can name, since a writer takes a block only when
+   * the leader that committed it holds its bytes. Empty unless every member answered: a member not
+   * heard from may hold the block.
+   *
+   * @param missingByMember each member's missing ids, null for a member that did not answer
+   */
+  static List<Long> missingEverywhere(List<Set<Long>> missingByMember) {
+    if (missingByMember.isEmpty() || missingByMember.stream().anyMatch(m -> m == null)) {
+      return List.of();
+    }
+    Set<Long> all = new java.util.TreeSet<>(missingByMember.get(0));
+    for (Set<Long> m : missingByMember.subList(1, missingByMember.size())) {
+      all.retainAll(m);
+    }
+    return List.copyOf(all);
+  }
 }

@@ -47,4 +47,18 @@ class GcPlanTest {
     assertEquals(900_000, GcPlan.orphanScanEveryMs(5_000, 3_600_000));
     assertEquals(5_000, GcPlan.orphanScanEveryMs(5_000, 8_000));
   }
+
+  @Test
+  void onlyBlocksEveryMemberLacksAreUnstored() {
+    assertEquals(
+        List.of(7L),
+        GcPlan.missingEverywhere(List.of(Set.of(5L, 7L), Set.of(7L, 9L), Set.of(7L))),
+        "5 and 9 are held by some member: they are repaired, not deleted");
+    assertEquals(
+        List.of(),
+        GcPlan.missingEverywhere(java.util.Arrays.asList(Set.of(7L), null, Set.of(7L))),
+        "a member that did not answer may hold it");
+    assertEquals(List.of(), GcPlan.missingEverywhere(List.of()));
+    assertEquals(List.of(), GcPlan.missingEverywhere(List.of(Set.of(1L), Set.of())));
+  }
 }
