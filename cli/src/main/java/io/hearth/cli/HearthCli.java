@@ -1,9 +1,13 @@
 package io.hearth.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -69,13 +73,28 @@ public final class HearthCli extends ParentCommand {
   }
 
   public static void main(String[] args) {
-    io.hearth.client.CommonPool.widen();
-    // Ratis logs routine leader discovery (NotLeaderException) as errors with stack traces; a
-    // command's own message says what failed. HEARTH_LOG_LEVEL=info (or debug) shows them.
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      String level = System.getenv("HEARTH_LOG_LEVEL");
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level != null ? level : "off");
+    // Before anything logs: quiet by default (CliLogging says why); HEARTH_LOG_LEVEL=info (or
+    // debug) or -Dhearth.log.level shows the client's and Ratis's log on stderr.
+    String property = System.getProperty(CliLogging.LEVEL_PROPERTY);
+    String asked = property != null ? property : System.getenv(CliLogging.LEVEL_ENV);
+    Level level = CliLogging.parse(asked);
+    if (level == null) {
+      System.err.println(
+          "hearth: "
+              + (property != null ? "-D" + CliLogging.LEVEL_PROPERTY : CliLogging.LEVEL_ENV)
+              + "="
+              + asked
+              + " is not a log level: use off, error, warn, info, debug or trace");
+      System.exit(EXIT_USAGE);
     }
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      CliLogging.configure(context, level);
+    }
+    // gRPC (shaded in Ratis) logs through java.util.logging, which would print "Epoll available"
+    // at every command: through slf4j it obeys the level above (from INFO up, JUL's own threshold).
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    io.hearth.client.CommonPool.widen();
     // Exit explicitly: Ratis and gRPC may leave non-daemon threads behind.
     System.exit(commandLine().execute(args));
   }

@@ -4,6 +4,7 @@ import io.hearth.client.ClusterSpec;
 import io.hearth.client.HearthClient;
 import io.hearth.client.Stat;
 import io.hearth.protocol.HearthException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +44,14 @@ public final class MountMain implements Callable<Integer> {
   /** Printed once the mount is served; --daemon and the tests wait for it. */
   static final String MOUNTED = "hearth: mounted ";
 
+  /** The system property naming the file the log rotates in (logback.xml); --daemon sets it. */
+  static final String LOG_FILE_PROPERTY = "hearth.log.file";
+
+  /** How --daemon's child is told where to say it is mounted (Daemon says why not in its log). */
+  static final String READY_FILE_OPTION = "--ready-file";
+
+  private static final Logger LOG = LoggerFactory.getLogger(MountMain.class);
+
   @Option(
       names = "--cluster",
       paramLabel = "HOST:PORT,...",
@@ -56,8 +68,12 @@ public final class MountMain implements Callable<Integer> {
       names = "--log",
       paramLabel = "FILE",
       description =
-          "With --daemon: where the background process logs (default under /var/log/hearth).")
+          "With --daemon: where the background process logs (default under /var/log/hearth);"
+              + " a new file each day and at 64 MiB, 7 days and 1 GiB kept.")
   Path log;
+
+  @Option(names = READY_FILE_OPTION, hidden = true, description = "Written once mounted.")
+  Path readyFile;
 
   @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "An existing directory.")
   Path mountpoint;
@@ -69,6 +85,11 @@ public final class MountMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // gRPC (shaded in Ratis) logs through java.util.logging, in a format of its own on stderr.
+    // What it passes on is what JUL lets through, INFO and up: the JDK's and gRPC's own debug
+    // output (a stack trace at every ProcessBuilder.start) stays out even at DEBUG.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
     io.hearth.client.CommonPool.widen();
     System.exit(new CommandLine(new MountMain(List.of(args))).execute(args));
   }
@@ -116,8 +137,10 @@ public final class MountMain implements Callable<Integer> {
     }
     Mounted m = Mounted.start(client, dir, opts);
     Runtime.getRuntime().addShutdownHook(new Thread(m::stop, "hearth-mount-stop"));
-    System.out.println(MOUNTED + spec + " at " + dir);
-    System.out.flush();
+    say(false, MOUNTED + spec + " at " + dir);
+    if (readyFile != null) {
+      Files.writeString(readyFile, MOUNTED + spec + " at " + dir + "\n");
+    }
     m.awaitStopped();
     return 0;
   }
@@ -144,7 +167,23 @@ public final class MountMain implements Callable<Integer> {
   }
 
   private static int fail(int code, String message) {
-    System.err.println("hearth mount: " + message);
+    say(true, "hearth mount: " + message);
     return code;
+  }
+
+  /**
+   * To stdout or stderr, or into the log when it goes to a file: this process's stdout and stderr
+   * then still point at the file as it was at start, which the first rotation moves away.
+   */
+  private static void say(boolean error, String line) {
+    if (System.getProperty(LOG_FILE_PROPERTY) == null) {
+      PrintStream out = error ? System.err : System.out;
+      out.println(line);
+      out.flush();
+    } else if (error) {
+      LOG.error(line);
+    } else {
+      LOG.info(line);
+    }
   }
 }

@@ -80,7 +80,7 @@ public final class BridgeProcess implements AutoCloseable {
     // HEARTH_TEST_BRIDGE_LOG_LEVEL=debug logs every FUSE operation with its time (for a stall).
     String level = System.getenv("HEARTH_TEST_BRIDGE_LOG_LEVEL");
     if (level != null && level.matches("trace|debug|info|warn|error")) {
-      cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + level);
+      cmd.add("-Dhearth.log.level=" + level); // logback-test.xml: WARN otherwise
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

@@ -59,7 +59,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
       "--enable-native-access=ALL-UNNAMED",
       "--sun-misc-unsafe-memory-access=allow",
       "-Xmx4g",
-      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+      "-Dhearth.log.level=warn"
     })
 public class FileBench {
   static final int MIB = 1 << 20;

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
       "--enable-native-access=ALL-UNNAMED",
       "--sun-misc-unsafe-memory-access=allow",
       "-Xmx4g",
-      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+      "-Dhearth.log.level=warn"
     })
 public class MetaBench {
 

@@ -11,6 +11,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,6 +34,8 @@ import picocli.CommandLine.Option;
       "  then, from anywhere: hearth admin add-node n4 host:port"
     })
 public final class ServerMain implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerMain.class);
+
   @Option(names = "--config", description = "properties file with the keys above")
   Path config;
 
@@ -112,7 +117,10 @@ public final class ServerMain implements Callable<Integer> {
             cfg,
             Clock.systemUTC(),
             t -> {
-              System.err.println("hearth server: stopping on a broken invariant: " + t);
+              // Through the log, not stderr: with -Dhearth.log.file stderr may point at a file the
+              // log has rotated away (local-cluster sends both to one file). The appender writes
+              // before it returns, so the line is out before halt.
+              LOG.error("hearth server: stopping on a broken invariant: {}", String.valueOf(t));
               Runtime.getRuntime().halt(70);
             });
     CountDownLatch stopped = new CountDownLatch(1);
@@ -123,14 +131,13 @@ public final class ServerMain implements Callable<Integer> {
                   try {
                     server.close();
                   } catch (Exception e) {
-                    System.err.println("hearth server: error while stopping: " + e);
+                    LOG.error("hearth server: error while stopping", e);
                   }
                   stopped.countDown();
                 },
                 "hearth-shutdown"));
     server.start();
-    System.out.println(
-        "hearth server " + cfg.self() + " started, data in " + cfg.get(ServerConfig.DATA_DIR));
+    LOG.info("hearth server {} started, data in {}", cfg.self(), cfg.get(ServerConfig.DATA_DIR));
     stopped.await();
     return 0;
   }
@@ -150,6 +157,11 @@ public final class ServerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // gRPC (shaded in Ratis) logs through java.util.logging, in a format of its own on stderr.
+    // What it passes on is what JUL lets through, INFO and up: the JDK's and gRPC's own debug
+    // output (a stack trace at every ProcessBuilder.start) stays out even at DEBUG.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
     int rc = new CommandLine(new ServerMain()).execute(args);
     if (rc != 0) {
       System.exit(rc);

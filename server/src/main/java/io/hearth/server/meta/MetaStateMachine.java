@@ -210,7 +210,8 @@ public final class MetaStateMachine extends LifecycleStateMachine {
           MetaEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
       MetaRequest req = MetaRequest.parseFrom(me.getRequest());
       MetaReply reply;
-      try (Txn txn = store.writeTxn()) {
+      // The first entry of a new namespace also gives the root its times (MetaStore#writeTxn).
+      try (Txn txn = store.writeTxn(me.getTimeNs())) {
         reply = ops.run(new OpContext(txn, req.getCaller(), me.getTimeNs(), index), req);
         store.commit(txn, term, index);
       }

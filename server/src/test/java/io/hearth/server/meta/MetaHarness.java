@@ -66,7 +66,7 @@ public final class MetaHarness implements AutoCloseable {
     }
     index++;
     MetaReply reply;
-    try (Txn txn = store.writeTxn()) {
+    try (Txn txn = store.writeTxn(nowNs)) {
       reply = ops.run(new OpContext(txn, req.getCaller(), nowNs, index), req);
       store.commit(txn, TERM, index);
     }

@@ -43,6 +43,12 @@ public final class MetaStore implements AutoCloseable {
   private final RocksDB db;
   private final WriteOptions writeOptions = new WriteOptions().setSync(false);
 
+  /**
+   * Whether no entry has been applied yet, so the next write txn gives the root its times; read and
+   * cleared by the one writer only, so that every later entry pays nothing for it.
+   */
+  private boolean fresh;
+
   private MetaStore(Path dir, Options options, RocksDB db) {
     this.dir = dir;
     this.options = options;
@@ -56,6 +62,7 @@ public final class MetaStore implements AutoCloseable {
     try {
       MetaStore store = new MetaStore(dir, options, RocksDB.open(options, dir.toString()));
       store.createRootIfMissing();
+      store.fresh = store.applied()[1] < 0;
       return store;
     } catch (RocksDBException e) {
       options.close();
@@ -97,10 +104,30 @@ public final class MetaStore implements AutoCloseable {
         });
   }
 
-  /** A view for the one writer; reads the latest committed state. */
-  public Txn writeTxn() {
+  /**
+   * A view for the one writer, for the log entry the leader stamped with {@code entryTimeNs}; reads
+   * the latest committed state.
+   *
+   * <p>The root exists before any entry, with times 0 on every replica (a replica cannot read a
+   * clock and stay identical to the others). The first entry a new namespace applies gives it its
+   * times, the time that entry carries, in the entry's own batch: so the root shows when the
+   * cluster began, the same on every replica, before the entry's operation runs (which may set them
+   * again, as {@code touch /} would). A namespace that had applied entries before this rule existed
+   * keeps times 0: giving them now would stamp a replica that applied that entry with an older
+   * version differently from the others.
+   */
+  public Txn writeTxn(long entryTimeNs) {
     ReadOptions ro = new ReadOptions();
-    return new Txn(db, ro, ro::close);
+    Txn txn = new Txn(db, ro, ro::close);
+    if (fresh && entryTimeNs != 0) {
+      byte[] key = KeySchema.inode(KeySchema.ROOT_INO);
+      InodeRecord root = InodeRecord.decode(KeySchema.ROOT_INO, txn.get(key));
+      root.atimeNs = entryTimeNs;
+      root.mtimeNs = entryTimeNs;
+      root.ctimeNs = entryTimeNs;
+      txn.put(key, root.encode());
+    }
+    return txn;
   }
 
   /** Writes the txn's changes and the applied term/index as one atomic batch. */
@@ -109,6 +136,7 @@ public final class MetaStore implements AutoCloseable {
       txn.writeTo(b);
       b.put(KeySchema.APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(index).array());
       db.write(writeOptions, b);
+      fresh = false;
     } catch (RocksDBException e) {
       throw new StoreException("commit of entry " + index + " failed", e);
     }

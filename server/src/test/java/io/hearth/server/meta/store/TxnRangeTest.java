@@ -31,13 +31,13 @@ class TxnRangeTest {
     try (MetaStore store = MetaStore.open(dir.resolve("db"))) {
       TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
       for (int round = 0; round < 20; round++) {
-        try (Txn txn = store.writeTxn()) {
+        try (Txn txn = store.writeTxn(0)) {
           for (int i = 0; i < 40; i++) {
             change(rnd, txn, model);
           }
           store.commit(txn, 1, round);
         }
-        try (Txn txn = store.writeTxn()) {
+        try (Txn txn = store.writeTxn(0)) {
           for (int i = 0; i < 20; i++) {
             change(rnd, txn, model); // left uncommitted: only this txn's overlay holds them
           }
@@ -45,7 +45,7 @@ class TxnRangeTest {
             check(rnd, txn, model, "seed " + seed + " round " + round + " query " + q);
           }
         }
-        try (Txn txn = store.writeTxn()) {
+        try (Txn txn = store.writeTxn(0)) {
           model.clear();
           for (Map.Entry<byte[], byte[]> e : txn.scan(new byte[0], null, Integer.MAX_VALUE)) {
             if (e.getKey()[0] == KeySchema.EXTENT) {
