@@ -176,6 +176,18 @@ final class LowLevelMount implements AutoCloseable {
       down("fuse_session_unmount", FunctionDescriptor.ofVoid(ADDRESS));
   private static final MethodHandle SESSION_DESTROY =
       down("fuse_session_destroy", FunctionDescriptor.ofVoid(ADDRESS));
+  private static final MethodHandle NOTIFY_INVAL_INODE =
+      down(
+          "fuse_lowlevel_notify_inval_inode",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+  private static final MethodHandle NOTIFY_INVAL_ENTRY =
+      down(
+          "fuse_lowlevel_notify_inval_entry",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+  private static final MethodHandle NOTIFY_DELETE =
+      down(
+          "fuse_lowlevel_notify_delete",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG));
 
   private static String library() {
     String configured = System.getProperty("hearth.libfuse");
@@ -352,6 +364,39 @@ final class LowLevelMount implements AutoCloseable {
       unmounted = true;
       SESSION_UNMOUNT.invokeExact(session);
     }
+  }
+
+  /** fuse_lowlevel_notify_inval_inode: 0 or -errno (any thread but a request's own). */
+  int invalInode(long ino, long offset, long length) {
+    try {
+      return (int) NOTIFY_INVAL_INODE.invokeExact(session, ino, offset, length);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  int invalEntry(long parent, byte[] name) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment n = a.allocate(name.length + 1);
+      MemorySegment.copy(name, 0, n, JAVA_BYTE, 0, name.length);
+      return (int) NOTIFY_INVAL_ENTRY.invokeExact(session, parent, n, (long) name.length);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  int delete(long parent, long child, byte[] name) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment n = a.allocate(name.length + 1);
+      MemorySegment.copy(name, 0, n, JAVA_BYTE, 0, name.length);
+      return (int) NOTIFY_DELETE.invokeExact(session, parent, child, n, (long) name.length);
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+    return stopped.await(timeout, unit);
   }
 
   void awaitStopped() {

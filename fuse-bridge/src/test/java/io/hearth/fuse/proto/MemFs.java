@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
  * <p>Threads: the namespace (names, link and lookup counts) changes under this object's lock; a
  * file's data and attributes under the node's own lock (namespace lock first when both).
  */
-final class MemFs implements InodeFileSystem {
+class MemFs implements InodeFileSystem {
   static final long TTL_NS = 1_000_000_000L; // as passthrough_ll's default (cache=auto)
   static final int CHUNK = 256 << 10;
   static final int BLKSIZE = 4096;
@@ -117,10 +117,19 @@ final class MemFs implements InodeFileSystem {
 
   private final ConcurrentHashMap<Long, Node> nodes = new ConcurrentHashMap<>();
   private final LongSupplier clockNs;
+  private final long ttlNs;
   private long nextIno = FuseAbi.ROOT_ID + 1;
 
   MemFs(LongSupplier clockNs) {
+    this(clockNs, TTL_NS);
+  }
+
+  /**
+   * @param ttlNs how long the kernel may trust names and attributes
+   */
+  MemFs(LongSupplier clockNs, long ttlNs) {
     this.clockNs = clockNs;
+    this.ttlNs = ttlNs;
     Node root = new Node(FuseAbi.ROOT_ID, 1, S_IFDIR | 0755, 0, 0, clockNs.getAsLong());
     root.parent = FuseAbi.ROOT_ID;
     root.lookups = 1; // the kernel never looks the root up and never forgets it
@@ -133,6 +142,21 @@ final class MemFs implements InodeFileSystem {
 
   int nodeCount() {
     return nodes.size();
+  }
+
+  /** The node {@code name} in {@code parent} names, or 0; as another node's client would ask. */
+  synchronized long nodeOf(long parent, byte[] name) {
+    Node d = nodes.get(parent);
+    Long ino = d == null || !d.isDir() ? null : d.byName.get(new Name(name));
+    return ino == null ? 0 : ino;
+  }
+
+  /** A change made elsewhere (another node): the kernel does not know until told. */
+  void truncateElsewhere(long ino, long size) throws FuseError {
+    Node n = node(ino);
+    synchronized (n) {
+      truncate(n, size);
+    }
   }
 
   private Node node(long ino) throws FuseError {
@@ -152,7 +176,7 @@ final class MemFs implements InodeFileSystem {
   }
 
   private Entry entry(Node n) {
-    return new Entry(n.ino, n.generation, n.attr(), TTL_NS, TTL_NS);
+    return new Entry(n.ino, n.generation, n.attr(), ttlNs, ttlNs);
   }
 
   /** Counts one lookup of the node named by {@code e}, as the kernel will. */
@@ -192,7 +216,7 @@ final class MemFs implements InodeFileSystem {
 
   @Override
   public AttrReply getattr(Caller c, long nodeId, long fh) throws FuseError {
-    return new AttrReply(node(nodeId).attr(), TTL_NS);
+    return new AttrReply(node(nodeId).attr(), ttlNs);
   }
 
   @Override
@@ -224,7 +248,7 @@ final class MemFs implements InodeFileSystem {
       }
       n.ctimeNs = s.has(FuseAbi.FATTR_CTIME) ? s.ctimeNs() : now;
     }
-    return new AttrReply(n.attr(), TTL_NS);
+    return new AttrReply(n.attr(), ttlNs);
   }
 
   private static void truncate(Node n, long size) {
