@@ -97,7 +97,6 @@ class ArchitectureTest {
             "javax..",
             "jdk..",
             "com.sun.security.auth..",
-            "org.cryptomator.jfuse..",
             "org.slf4j..",
             "picocli..")
         .check(all);

@@ -1,58 +1,29 @@
 package io.hearth.client;
 
-import com.google.protobuf.ByteString;
-import io.hearth.client.data.BlockClient;
 import io.hearth.client.meta.MetaClient;
 import io.hearth.client.vfs.FileLayer;
-import io.hearth.client.vfs.OpenInode;
 import io.hearth.client.vfs.Vfs;
-import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.Names;
 import io.hearth.protocol.WireFlags;
-import io.hearth.protocol.XattrNamespaces;
-import io.hearth.protocol.data.DataStat;
-import io.hearth.protocol.meta.AccessReq;
-import io.hearth.protocol.meta.Attr;
-import io.hearth.protocol.meta.GetxattrReq;
-import io.hearth.protocol.meta.LinkReq;
-import io.hearth.protocol.meta.ListxattrReq;
 import io.hearth.protocol.meta.Loc;
-import io.hearth.protocol.meta.LookupReq;
-import io.hearth.protocol.meta.MetaReply;
-import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.MkdirReq;
-import io.hearth.protocol.meta.MknodReq;
-import io.hearth.protocol.meta.OpenReply;
-import io.hearth.protocol.meta.OpenReq;
-import io.hearth.protocol.meta.ReaddirReq;
-import io.hearth.protocol.meta.ReadlinkReq;
-import io.hearth.protocol.meta.RemovexattrReq;
-import io.hearth.protocol.meta.RenameReq;
-import io.hearth.protocol.meta.RmdirReq;
 import io.hearth.protocol.meta.SetattrReq;
-import io.hearth.protocol.meta.SetxattrReq;
-import io.hearth.protocol.meta.StatfsReply;
-import io.hearth.protocol.meta.StatfsReq;
-import io.hearth.protocol.meta.SymlinkReq;
 import io.hearth.protocol.meta.TimeChange;
 import io.hearth.protocol.meta.TimeHow;
-import io.hearth.protocol.meta.UnlinkReq;
-import io.hearth.protocol.posix.OpenRule;
 import io.hearth.rpc.Futures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * The Java client API of Hearth's namespace. Paths are absolute within Hearth ("/home/ana/x").
- * Every operation has a blocking form, which throws {@link HearthException} carrying the errno, and
- * an {@code ...Async} form whose future fails with one.
+ * The Java client API of Hearth's namespace, by path. Paths are absolute within Hearth
+ * ("/home/ana/x"), UTF-8; {@link #inodes} is the same API by inode number and byte names (what a
+ * FUSE bridge asks). Every operation has a blocking form, which throws {@link HearthException}
+ * carrying the errno; many have an {@code ...Async} form whose future fails with one.
  *
  * <p>Consistency: every call is linearizable. Writes are retried across leader changes exactly once
  * (see {@link MetaClient}). Thread-safe: share one client between threads.
@@ -73,16 +44,12 @@ public final class HearthClient implements AutoCloseable {
   public static final int XATTR_CREATE = WireFlags.XATTR_CREATE;
   public static final int XATTR_REPLACE = WireFlags.XATTR_REPLACE;
 
-  private final MetaClient meta;
-  private final Credentials credentials;
+  private final NamespaceCalls calls;
   private final boolean owner;
-  private final FileLayer files;
 
-  private HearthClient(MetaClient meta, Credentials credentials, boolean owner, FileLayer files) {
-    this.meta = meta;
-    this.credentials = credentials;
+  private HearthClient(NamespaceCalls calls, boolean owner) {
+    this.calls = calls;
     this.owner = owner;
-    this.files = files;
   }
 
   /** Connects to a cluster, e.g. {@code "127.0.0.1:9861,127.0.0.1:9862"}. */
@@ -92,111 +59,61 @@ public final class HearthClient implements AutoCloseable {
 
   public static HearthClient connect(ClusterSpec spec) {
     MetaClient meta = new MetaClient(spec.metaGroup());
-    return new HearthClient(meta, Credentials.ofProcess(), true, new FileLayer(meta));
+    return new HearthClient(
+        new NamespaceCalls(meta, Credentials.ofProcess(), new FileLayer(meta)), true);
   }
 
   /** A view of this client acting as another user; closing the view does not close this client. */
   public HearthClient withCredentials(Credentials c) {
-    return new HearthClient(meta, c, false, files);
+    return new HearthClient(calls.as(c), false);
   }
 
   public Credentials credentials() {
-    return credentials;
+    return calls.credentials();
+  }
+
+  /** The same client by inode number and byte names, as this client's credentials. */
+  public Inodes inodes() {
+    return new Inodes(calls);
+  }
+
+  /**
+   * Sends this client's news of changes made elsewhere (a file another node wrote, seen in a reply)
+   * to {@code invalidator}: what a FUSE bridge pushes into its kernel's caches.
+   */
+  public void invalidateThrough(CacheInvalidator invalidator) {
+    calls.files().invalidateThrough(invalidator::inode);
   }
 
   /** The underlying meta client, for admin tools. */
   public MetaClient meta() {
-    return meta;
+    return calls.meta();
   }
 
   /** The file layer (open files, block I/O); started on first use. */
   public Vfs vfs() throws HearthException {
-    return files.get();
+    return calls.files().get();
   }
 
   // ---- files ----
 
   /**
    * open(2): opens a regular file with {@link HearthFile}'s O_ flags (O_RDONLY, O_WRONLY, O_RDWR,
-   * O_CREAT, O_EXCL, O_TRUNC, O_APPEND); {@code mode} is used when O_CREAT creates it. Permission
-   * is checked at open, for this client's credentials.
+   * O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NOFOLLOW); {@code mode} is used when O_CREAT creates it.
+   * Permission is checked at open, for this client's credentials. One request.
    */
   public HearthFile open(String path, int flags, int mode) throws HearthException {
-    return HearthFile.open(this, files.get(), path, flags, mode);
+    return HearthFile.open(calls, loc(path), path, flags, mode);
   }
 
   public HearthFile open(String path, int flags) throws HearthException {
     return open(path, flags, 0644);
   }
 
-  /**
-   * The namespace half of open(2), one request (OpenOp): a read, or one log entry with O_CREAT or
-   * O_TRUNC. Writes this client still holds for the file go first when the open truncates it, so
-   * that none lands after the truncate. A mode this client shows but has not committed yet (a
-   * waiting chmod) that would let the open through is committed, and the open asked again.
-   */
-  OpenReply openInNamespace(String path, int flags, int mode) throws HearthException {
-    if ((flags & HearthFile.O_TRUNC) != 0) {
-      OpenAt o = openInodeAt(path, true);
-      if (o != null) {
-        o.inode().commitNow();
-      }
-    }
-    return grantedByWaitingChanges(path, () -> join(openAsync(path, flags, mode)));
-  }
-
-  private CompletableFuture<OpenReply> openAsync(String path, int flags, int mode) {
-    return withLoc(
-        path,
-        loc -> {
-          Function<MetaRequest.Builder, MetaRequest.Builder> op =
-              b -> b.setOpen(OpenReq.newBuilder().setLoc(loc).setFlags(flags).setMode(mode));
-          return OpenRule.changes(flags)
-              ? write(op, MetaReply::getOpen)
-              : read(op, MetaReply::getOpen);
-        });
-  }
-
-  /** truncate of an inode this client has open: its buffered writes go first, then the size. */
-  void truncateOpen(OpenInode node, long size) throws HearthException {
-    truncateOpen(node, size, false);
-  }
-
-  /**
-   * @param writable through a handle opened for writing (ftruncate): write permission was checked
-   *     at open and is not asked again, as POSIX has it
-   */
-  void truncateOpen(OpenInode node, long size, boolean writable) throws HearthException {
-    node.commitNow();
-    Attr a =
-        join(
-            write(
-                b ->
-                    b.setSetattr(
-                        SetattrReq.newBuilder()
-                            .setLoc(Loc.newBuilder().setBase(node.ino()))
-                            .setSize(size)
-                            .setThroughWritableHandle(writable)),
-                MetaReply::getAttr));
-    node.observe(a);
-  }
-
-  /**
-   * A stat as this client sees it: for a file it has open, the size includes unflushed writes and
-   * the attributes include changes not committed yet; and the open file learns what the namespace
-   * said (another node may have written it since).
-   */
-  private Stat overlay(MetaReply r) {
-    Attr a = r.getAttr();
-    Vfs v = files.ifStarted();
-    OpenInode n = v == null || !FileMode.isRegular(a.getMode()) ? null : v.find(a.getIno());
-    return Stat.of(n == null ? a : n.observe(a));
-  }
-
   // ---- reads ----
 
   public CompletableFuture<Stat> statAsync(String path) {
-    return lookup(path, true);
+    return withLoc(path, loc -> calls.lookup(loc, true));
   }
 
   public Stat stat(String path) throws HearthException {
@@ -204,7 +121,7 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public CompletableFuture<Stat> lstatAsync(String path) {
-    return lookup(path, false);
+    return withLoc(path, loc -> calls.lookup(loc, false));
   }
 
   public Stat lstat(String path) throws HearthException {
@@ -213,30 +130,16 @@ public final class HearthClient implements AutoCloseable {
 
   /** Attributes of an inode by number (as a FUSE handle or a readdir entry names it). */
   public CompletableFuture<Stat> statAsync(long ino) {
-    Loc loc = Loc.newBuilder().setBase(ino).build();
-    return read(b -> b.setLookup(LookupReq.newBuilder().setLoc(loc)), this::overlay);
+    return calls.lookup(Inodes.at(ino), false);
   }
 
   public Stat stat(long ino) throws HearthException {
     return join(statAsync(ino));
   }
 
-  private CompletableFuture<Stat> lookup(String path, boolean follow) {
-    return withLoc(
-        path,
-        loc ->
-            read(
-                b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)),
-                this::overlay));
-  }
-
   public CompletableFuture<String> readlinkAsync(String path) {
     return withLoc(
-        path,
-        loc ->
-            read(
-                b -> b.setReadlink(ReadlinkReq.newBuilder().setLoc(loc)),
-                r -> r.getData().toStringUtf8()));
+        path, loc -> calls.readlink(loc).thenApply(b -> new String(b, StandardCharsets.UTF_8)));
   }
 
   public String readlink(String path) throws HearthException {
@@ -246,18 +149,7 @@ public final class HearthClient implements AutoCloseable {
   /** One page of entries after {@code cookie} (0 = from the start); "." and ".." are not listed. */
   public CompletableFuture<DirPage> readdirAsync(
       String path, long cookie, int maxEntries, boolean plus) {
-    return withLoc(
-        path,
-        loc ->
-            read(
-                b ->
-                    b.setReaddir(
-                        ReaddirReq.newBuilder()
-                            .setLoc(loc)
-                            .setCookie(cookie)
-                            .setMaxEntries(maxEntries)
-                            .setPlus(plus)),
-                HearthClient::page));
+    return withLoc(path, loc -> calls.readdir(loc, cookie, maxEntries, plus));
   }
 
   public DirPage readdir(String path, long cookie, int maxEntries, boolean plus)
@@ -280,45 +172,11 @@ public final class HearthClient implements AutoCloseable {
   }
 
   /**
-   * statfs(2): inodes from the namespace; bytes from the data servers' disks, each node's capacity
-   * counted once and divided by the replica count (what files can still take), as CephFS reports a
-   * replicated pool. Falls back to the meta leader's disk when no data server answers.
+   * statfs(2): inodes from the namespace; bytes from the data servers' disks, divided by the
+   * replica count (what files can still take).
    */
   public CompletableFuture<FsStat> statfsAsync() {
-    return read(b -> b.setStatfs(StatfsReq.getDefaultInstance()), HearthClient::fsStat)
-        .thenApplyAsync(this::withDataCapacity, r -> Thread.ofVirtual().start(r));
-  }
-
-  private FsStat withDataCapacity(FsStat ns) {
-    Map<String, DataStat> nodes;
-    int replicas;
-    try {
-      BlockClient blocks = files.get().blocks();
-      nodes = blocks.nodeStats();
-      replicas = blocks.replicas();
-    } catch (HearthException e) {
-      return ns;
-    }
-    if (nodes.isEmpty()) {
-      return ns;
-    }
-    long total = 0;
-    long free = 0;
-    long avail = 0;
-    for (DataStat d : nodes.values()) {
-      total += d.getTotalBytes();
-      free += d.getFreeBytes();
-      avail += d.getAvailableBytes();
-    }
-    long bs = ns.blockSize();
-    return new FsStat(
-        ns.blockSize(),
-        total / replicas / bs,
-        free / replicas / bs,
-        avail / replicas / bs,
-        ns.files(),
-        ns.filesFree(),
-        ns.nameMax());
+    return calls.statfs();
   }
 
   public FsStat statfs() throws HearthException {
@@ -329,58 +187,24 @@ public final class HearthClient implements AutoCloseable {
    * access(2): fails with EACCES unless the caller may access the path for {@code mask} (R=4 W=2
    * X=1).
    */
-  public CompletableFuture<Void> accessAsync(String path, int mask) {
-    return withLoc(
-        path,
-        loc -> read(b -> b.setAccess(AccessReq.newBuilder().setLoc(loc).setMask(mask)), r -> null));
-  }
-
   public void access(String path, int mask) throws HearthException {
-    grantedByWaitingChanges(path, () -> join(accessAsync(path, mask)));
-  }
-
-  public CompletableFuture<byte[]> getxattrAsync(String path, String name) {
-    if (!XattrNamespaces.kept(name)) {
-      return CompletableFuture.failedFuture(
-          new HearthException(Errno.EOPNOTSUPP, "xattr namespace not supported: " + name));
-    }
-    return withLoc(
-        path,
-        loc ->
-            read(
-                b -> b.setGetxattr(GetxattrReq.newBuilder().setLoc(loc).setName(utf8(name))),
-                r -> r.getData().toByteArray()));
+    calls.access(loc(path), mask);
   }
 
   public byte[] getxattr(String path, String name) throws HearthException {
-    return grantedByWaitingChanges(path, () -> join(getxattrAsync(path, name)));
-  }
-
-  public CompletableFuture<List<String>> listxattrAsync(String path) {
-    return withLoc(
-        path,
-        loc ->
-            read(
-                b -> b.setListxattr(ListxattrReq.newBuilder().setLoc(loc)),
-                r ->
-                    r.getXattrNames().getNamesList().stream()
-                        .map(ByteString::toStringUtf8)
-                        .toList()));
+    return calls.getxattr(loc(path), utf8(name));
   }
 
   public List<String> listxattr(String path) throws HearthException {
-    return grantedByWaitingChanges(path, () -> join(listxattrAsync(path)));
+    return calls.listxattr(loc(path)).stream()
+        .map(b -> new String(b, StandardCharsets.UTF_8))
+        .toList();
   }
 
   // ---- writes ----
 
   public CompletableFuture<Stat> mkdirAsync(String path, int mode) {
-    return withLoc(
-        path,
-        loc ->
-            write(
-                b -> b.setMkdir(MkdirReq.newBuilder().setLoc(loc).setMode(mode)),
-                HearthClient::attr));
+    return withLoc(path, loc -> calls.mkdir(loc, mode));
   }
 
   public Stat mkdir(String path, int mode) throws HearthException {
@@ -389,12 +213,7 @@ public final class HearthClient implements AutoCloseable {
 
   /** mknod(2): {@code mode} carries the type (S_IFREG, S_IFIFO, S_IFCHR...) and permissions. */
   public CompletableFuture<Stat> mknodAsync(String path, int mode, long rdev) {
-    return withLoc(
-        path,
-        loc ->
-            write(
-                b -> b.setMknod(MknodReq.newBuilder().setLoc(loc).setMode(mode).setRdev(rdev)),
-                HearthClient::attr));
+    return withLoc(path, loc -> calls.mknod(loc, mode, rdev));
   }
 
   public Stat mknod(String path, int mode, long rdev) throws HearthException {
@@ -410,18 +229,20 @@ public final class HearthClient implements AutoCloseable {
     return mknodAsync(path, FileMode.S_IFREG | (mode & FileMode.PERM_MASK), 0);
   }
 
-  public CompletableFuture<Void> unlinkAsync(String path) {
-    return withLoc(
-        path, loc -> write(b -> b.setUnlink(UnlinkReq.newBuilder().setLoc(loc)), r -> null));
+  /**
+   * unlink(2). A file this client has open stays readable and writable through its handles until
+   * their last close, as on a local disk.
+   */
+  public void unlink(String path) throws HearthException {
+    calls.unlink(loc(path));
   }
 
-  public void unlink(String path) throws HearthException {
-    join(unlinkAsync(path));
+  public CompletableFuture<Void> unlinkAsync(String path) {
+    return withLoc(path, calls::unlinkAsync);
   }
 
   public CompletableFuture<Void> rmdirAsync(String path) {
-    return withLoc(
-        path, loc -> write(b -> b.setRmdir(RmdirReq.newBuilder().setLoc(loc)), r -> null));
+    return withLoc(path, calls::rmdir);
   }
 
   public void rmdir(String path) throws HearthException {
@@ -429,21 +250,12 @@ public final class HearthClient implements AutoCloseable {
   }
 
   /** rename(2) / renameat2(2) with {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}. */
-  public CompletableFuture<Void> renameAsync(String from, String to, int flags) {
-    return withLoc(
-        from,
-        f ->
-            withLoc(
-                to,
-                t ->
-                    write(
-                        b ->
-                            b.setRename(RenameReq.newBuilder().setFrom(f).setTo(t).setFlags(flags)),
-                        r -> null)));
+  public void rename(String from, String to, int flags) throws HearthException {
+    calls.rename(loc(from), loc(to), flags);
   }
 
-  public void rename(String from, String to, int flags) throws HearthException {
-    join(renameAsync(from, to, flags));
+  public CompletableFuture<Void> renameAsync(String from, String to, int flags) {
+    return withLoc(from, f -> withLoc(to, t -> calls.renameAsync(f, t, flags)));
   }
 
   public void rename(String from, String to) throws HearthException {
@@ -452,15 +264,7 @@ public final class HearthClient implements AutoCloseable {
 
   /** link(2): a new name {@code newPath} for the inode at {@code existing}. */
   public CompletableFuture<Stat> linkAsync(String existing, String newPath) {
-    return withLoc(
-        existing,
-        e ->
-            withLoc(
-                newPath,
-                n ->
-                    write(
-                        b -> b.setLink(LinkReq.newBuilder().setTarget(e).setLink(n)),
-                        HearthClient::attr)));
+    return withLoc(existing, e -> withLoc(newPath, n -> calls.link(e, n)));
   }
 
   public Stat link(String existing, String newPath) throws HearthException {
@@ -469,12 +273,7 @@ public final class HearthClient implements AutoCloseable {
 
   /** symlink(2): a link at {@code linkPath} whose content is {@code target}. */
   public CompletableFuture<Stat> symlinkAsync(String target, String linkPath) {
-    return withLoc(
-        linkPath,
-        loc ->
-            write(
-                b -> b.setSymlink(SymlinkReq.newBuilder().setLoc(loc).setTarget(utf8(target))),
-                HearthClient::attr));
+    return withLoc(linkPath, loc -> calls.symlink(loc, utf8(target)));
   }
 
   public Stat symlink(String target, String linkPath) throws HearthException {
@@ -483,8 +282,7 @@ public final class HearthClient implements AutoCloseable {
 
   /** Any setattr; see the {@link SetattrReq} fields. {@code loc} is filled in from the path. */
   public CompletableFuture<Stat> setattrAsync(String path, SetattrReq.Builder changes) {
-    return withLoc(
-        path, loc -> write(b -> b.setSetattr(changes.clone().setLoc(loc)), HearthClient::attr));
+    return withLoc(path, loc -> calls.setattr(loc, changes));
   }
 
   public Stat setattr(String path, SetattrReq.Builder changes) throws HearthException {
@@ -497,24 +295,43 @@ public final class HearthClient implements AutoCloseable {
 
   /** chmod(2), or with {@code follow} false the inode the path names itself (a symlink too). */
   public Stat chmod(String path, int mode, boolean follow) throws HearthException {
-    return changeAttrs(path, chmodChange(mode), follow);
+    return calls.changeAttrs(loc(path), chmodChange(mode), follow);
   }
 
-  /**
-   * chmod, chown, utimens by path. On a file this client has open the change goes through the open
-   * file, after what it wrote, and may wait for its next commit (OpenInode#setattr): `tar x` and
-   * `cp -a` set times, owner and mode of each file they write just before closing it, by path or
-   * descriptor alike (FUSE gives no descriptor for them). Finding the open file costs a stat, only
-   * while some file is open.
-   */
-  private Stat changeAttrs(String path, SetattrReq.Builder change, boolean follow)
-      throws HearthException {
-    OpenAt o = openInodeAt(path, follow);
-    if (o != null) {
-      return Stat.of(o.inode().setattr(change.build(), credentials.toCaller(), o.namespace()));
-    }
-    return setattr(path, change.setFollow(follow));
+  /** chown(2); -1 leaves that id unchanged. */
+  public Stat chown(String path, int uid, int gid) throws HearthException {
+    return chown(path, uid, gid, true);
   }
+
+  /** chown(2), or lchown(2) with {@code follow} false; -1 leaves that id unchanged. */
+  public Stat chown(String path, int uid, int gid, boolean follow) throws HearthException {
+    return calls.changeAttrs(loc(path), chownChange(uid, gid), follow);
+  }
+
+  /** utimensat(2); each time in ns since the epoch, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}. */
+  public Stat utimens(String path, long atimeNs, long mtimeNs) throws HearthException {
+    return utimens(path, atimeNs, mtimeNs, true);
+  }
+
+  /** utimensat(2), with AT_SYMLINK_NOFOLLOW when {@code follow} is false. */
+  public Stat utimens(String path, long atimeNs, long mtimeNs, boolean follow)
+      throws HearthException {
+    return calls.changeAttrs(loc(path), utimensChange(atimeNs, mtimeNs), follow);
+  }
+
+  public Stat truncate(String path, long size) throws HearthException {
+    return calls.truncate(loc(path), size);
+  }
+
+  public void setxattr(String path, String name, byte[] value, int flags) throws HearthException {
+    calls.setxattr(loc(path), utf8(name), value, flags);
+  }
+
+  public void removexattr(String path, String name) throws HearthException {
+    calls.removexattr(loc(path), utf8(name));
+  }
+
+  // ---- the changes behind chmod, chown, utimens ----
 
   static SetattrReq.Builder chmodChange(int mode) {
     return SetattrReq.newBuilder().setMode(mode & FileMode.PERM_MASK);
@@ -535,130 +352,7 @@ public final class HearthClient implements AutoCloseable {
     return SetattrReq.newBuilder().setAtime(time(atimeNs)).setMtime(time(mtimeNs));
   }
 
-  /** chown(2); -1 leaves that id unchanged. */
-  public Stat chown(String path, int uid, int gid) throws HearthException {
-    return chown(path, uid, gid, true);
-  }
-
-  /** chown(2), or lchown(2) with {@code follow} false; -1 leaves that id unchanged. */
-  public Stat chown(String path, int uid, int gid, boolean follow) throws HearthException {
-    return changeAttrs(path, chownChange(uid, gid), follow);
-  }
-
-  /** utimensat(2); each time in ns since the epoch, or {@link #UTIME_NOW} / {@link #UTIME_OMIT}. */
-  public Stat utimens(String path, long atimeNs, long mtimeNs) throws HearthException {
-    return utimens(path, atimeNs, mtimeNs, true);
-  }
-
-  /** utimensat(2), with AT_SYMLINK_NOFOLLOW when {@code follow} is false. */
-  public Stat utimens(String path, long atimeNs, long mtimeNs, boolean follow)
-      throws HearthException {
-    return changeAttrs(path, utimensChange(atimeNs, mtimeNs), follow);
-  }
-
-  /**
-   * A file this client has open, with its attributes as the namespace has them now (without the
-   * changes this client has not committed yet).
-   */
-  private record OpenAt(OpenInode inode, Attr namespace) {}
-
-  /**
-   * The file at {@code path} if this client has it open, else null; costs a stat only while some
-   * file is open.
-   */
-  private OpenAt openInodeAt(String path, boolean follow) throws HearthException {
-    Vfs v = files.ifStarted();
-    if (v == null || !v.anyOpen()) {
-      return null;
-    }
-    Attr a = join(withLoc(path, loc -> namespaceLookup(loc, follow)));
-    OpenInode n = FileMode.isRegular(a.getMode()) ? v.find(a.getIno()) : null;
-    return n == null ? null : new OpenAt(n, a);
-  }
-
-  /** The attributes of inode {@code ino} as the namespace has them, without this client's view. */
-  Attr namespaceAttr(long ino) throws HearthException {
-    return join(namespaceLookup(Loc.newBuilder().setBase(ino).build(), false));
-  }
-
-  /** A lookup answered by the namespace alone: no open file's waiting changes laid over it. */
-  private CompletableFuture<Attr> namespaceLookup(Loc loc, boolean follow) {
-    return read(
-        b -> b.setLookup(LookupReq.newBuilder().setLoc(loc).setFollow(follow)), MetaReply::getAttr);
-  }
-
-  /** A call the namespace answers after checking the caller's permissions on a path. */
-  @FunctionalInterface
-  private interface Checked<T> {
-    T run() throws HearthException;
-  }
-
-  /**
-   * Runs {@code call}; if the namespace refuses it (EACCES) while this client has the file open
-   * with attribute changes it shows but has not committed (a chmod that may grant the access),
-   * commits them and asks once more: the namespace judges the file as this client shows it.
-   */
-  private <T> T grantedByWaitingChanges(String path, Checked<T> call) throws HearthException {
-    try {
-      return call.run();
-    } catch (HearthException e) {
-      OpenAt o = e.errno() == Errno.EACCES ? openInodeAt(path, true) : null;
-      if (o == null || !o.inode().changesWaiting()) {
-        throw e;
-      }
-      try {
-        o.inode().commitNow();
-      } catch (HearthException commitFailed) {
-        throw e; // the caller asked for access, not for the commit: its answer stands
-      }
-      return call.run();
-    }
-  }
-
-  public Stat truncate(String path, long size) throws HearthException {
-    OpenAt o = openInodeAt(path, true);
-    if (o != null) {
-      truncateOpen(o.inode(), size);
-      return stat(path);
-    }
-    return setattr(path, SetattrReq.newBuilder().setSize(size).setFollow(true));
-  }
-
-  public CompletableFuture<Void> setxattrAsync(String path, String name, byte[] value, int flags) {
-    return withLoc(
-        path,
-        loc ->
-            write(
-                b ->
-                    b.setSetxattr(
-                        SetxattrReq.newBuilder()
-                            .setLoc(loc)
-                            .setName(utf8(name))
-                            .setValue(ByteString.copyFrom(value))
-                            .setFlags(flags)),
-                r -> null));
-  }
-
-  public void setxattr(String path, String name, byte[] value, int flags) throws HearthException {
-    grantedByWaitingChanges(path, () -> join(setxattrAsync(path, name, value, flags)));
-  }
-
-  public CompletableFuture<Void> removexattrAsync(String path, String name) {
-    return withLoc(
-        path,
-        loc ->
-            write(
-                b -> b.setRemovexattr(RemovexattrReq.newBuilder().setLoc(loc).setName(utf8(name))),
-                r -> null));
-  }
-
-  public void removexattr(String path, String name) throws HearthException {
-    grantedByWaitingChanges(path, () -> join(removexattrAsync(path, name)));
-  }
-
-  // ---- plumbing ----
-
-  private static TimeChange time(long ns) {
+  static TimeChange time(long ns) {
     if (ns == UTIME_NOW) {
       return TimeChange.newBuilder().setHow(TimeHow.TIME_NOW).build();
     }
@@ -668,14 +362,16 @@ public final class HearthClient implements AutoCloseable {
     return TimeChange.newBuilder().setHow(TimeHow.TIME_SET).setNs(ns).build();
   }
 
-  private static ByteString utf8(String s) {
-    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+  // ---- plumbing ----
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Loc loc(String path) throws HearthException {
+  static Loc loc(String path) throws HearthException {
     Loc.Builder b = Loc.newBuilder();
     for (byte[] n : Names.split(path)) {
-      b.addNames(ByteString.copyFrom(n));
+      b.addNames(com.google.protobuf.ByteString.copyFrom(n));
     }
     return b.build();
   }
@@ -687,50 +383,6 @@ public final class HearthClient implements AutoCloseable {
     } catch (HearthException e) {
       return CompletableFuture.failedFuture(e);
     }
-  }
-
-  private MetaRequest request(Function<MetaRequest.Builder, MetaRequest.Builder> op) {
-    return op.apply(MetaRequest.newBuilder().setCaller(credentials.toCaller())).build();
-  }
-
-  private <T> CompletableFuture<T> read(
-      Function<MetaRequest.Builder, MetaRequest.Builder> op, Function<MetaReply, T> result) {
-    return meta.read(request(op)).thenApply(result);
-  }
-
-  private <T> CompletableFuture<T> write(
-      Function<MetaRequest.Builder, MetaRequest.Builder> op, Function<MetaReply, T> result) {
-    return meta.write(request(op)).thenApply(result);
-  }
-
-  private static Stat attr(MetaReply r) {
-    return Stat.of(r.getAttr());
-  }
-
-  private static DirPage page(MetaReply r) {
-    List<DirEntry> out = new ArrayList<>(r.getReaddir().getEntriesCount());
-    for (var e : r.getReaddir().getEntriesList()) {
-      out.add(
-          new DirEntry(
-              e.getName().toStringUtf8(),
-              e.getIno(),
-              e.getMode() & FileMode.S_IFMT,
-              e.getCookie(),
-              e.hasAttr() ? Stat.of(e.getAttr()) : null));
-    }
-    return new DirPage(out, r.getReaddir().getEof());
-  }
-
-  private static FsStat fsStat(MetaReply r) {
-    StatfsReply s = r.getStatfs();
-    return new FsStat(
-        s.getBlockSize(),
-        s.getBlocks(),
-        s.getBlocksFree(),
-        s.getBlocksAvail(),
-        s.getFiles(),
-        s.getFilesFree(),
-        s.getNameMax());
   }
 
   /** The failure a completed-exceptionally future carries, as a HearthException. */
@@ -748,8 +400,8 @@ public final class HearthClient implements AutoCloseable {
   @Override
   public void close() throws IOException {
     if (owner) {
-      files.close();
-      meta.close();
+      calls.files().close();
+      calls.meta().close();
     }
   }
 }

@@ -6,9 +6,11 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.Attr;
+import io.hearth.protocol.meta.Loc;
 import io.hearth.protocol.meta.OpenReply;
 import io.hearth.protocol.meta.SetattrReq;
 import io.hearth.protocol.posix.OpenRule;
+import io.hearth.rpc.Futures;
 import java.nio.ByteBuffer;
 
 /**
@@ -32,16 +34,18 @@ public final class HearthFile implements AutoCloseable {
   public static final int O_DIRECTORY = OpenRule.O_DIRECTORY;
   public static final int O_NOFOLLOW = OpenRule.O_NOFOLLOW;
 
-  private final HearthClient client;
+  private final NamespaceCalls client;
   private final Vfs vfs;
   private final OpenInode node;
   private final int flags;
   private final Stat atOpen;
+  private final long dataVersionAtOpen;
   private long position;
   private volatile long lastReadEnd; // a first read from offset 0 counts as sequential
   private volatile boolean closed;
 
-  HearthFile(HearthClient client, Vfs vfs, OpenInode node, int flags, Stat atOpen) {
+  HearthFile(NamespaceCalls client, Vfs vfs, OpenInode node, int flags, Stat atOpen, long version) {
+    this.dataVersionAtOpen = version;
     this.client = client;
     this.vfs = vfs;
     this.node = node;
@@ -61,24 +65,33 @@ public final class HearthFile implements AutoCloseable {
    * open(2) on a path: see {@link HearthClient#open}. One request decides it all (OpenOp): a read
    * for a plain open, one log entry with O_CREAT or O_TRUNC.
    */
-  static HearthFile open(HearthClient client, Vfs vfs, String path, int flags, int mode)
+  static HearthFile open(NamespaceCalls client, Loc loc, String what, int flags, int mode)
       throws HearthException {
     if ((flags & O_ACCMODE) == O_ACCMODE) {
       throw new HearthException(Errno.EINVAL, "access mode 3");
     }
-    OpenReply opened = client.openInNamespace(path, flags & OpenRule.KNOWN, mode);
+    OpenReply opened = client.open(loc, flags & OpenRule.KNOWN, mode);
     Stat st = Stat.of(opened.getAttr());
     if (st.isDir()) {
-      throw new HearthException(Errno.EISDIR, path);
+      throw new HearthException(Errno.EISDIR, what);
     }
     if (!FileMode.isRegular(st.mode())) {
-      throw new HearthException(Errno.EINVAL, path + " is not a regular file");
+      throw new HearthException(Errno.EINVAL, what + " is not a regular file");
     }
+    Vfs vfs = client.files().get();
     OpenInode node = vfs.acquire(opened.getAttr(), client.credentials().toCaller());
     if ((flags & O_TRUNC) != 0 && !opened.getCreated()) {
       node.observe(opened.getAttr()); // another handle of this client may have the old size
     }
-    return new HearthFile(client, vfs, node, flags, st);
+    return new HearthFile(client, vfs, node, flags, st, opened.getAttr().getDataVersion());
+  }
+
+  /**
+   * The contents' version when the file was opened (the namespace's data version): two opens with
+   * the same version saw the same bytes, so a cache of them (the kernel's page cache) may be kept.
+   */
+  public long dataVersionAtOpen() {
+    return dataVersionAtOpen;
   }
 
   public long ino() {
@@ -208,7 +221,7 @@ public final class HearthFile implements AutoCloseable {
 
   public Stat stat() throws HearthException {
     checkOpen();
-    return client.stat(node.ino());
+    return Futures.join(client.lookup(Inodes.at(node.ino()), false));
   }
 
   /**
@@ -251,7 +264,7 @@ public final class HearthFile implements AutoCloseable {
     checkOpen();
     // Whether the change may wait is judged on the file as the namespace has it now: another
     // client may have changed its owner or mode since this one last looked.
-    Attr now = client.namespaceAttr(node.ino());
+    Attr now = client.namespaceAttr(Inodes.at(node.ino()), false);
     return Stat.of(node.setattr(change.build(), by.toCaller(), now));
   }
 

@@ -3,7 +3,11 @@ package io.hearth.client;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.meta.Attr;
 
-/** An inode's attributes, as stat(2) reports them. Times in nanoseconds since the epoch. */
+/**
+ * An inode's attributes, as stat(2) reports them. Times in nanoseconds since the epoch. {@code
+ * dataVersion} changes whenever the file's contents or size do (the namespace's log index of that
+ * change): two stats with the same version saw the same bytes, so caches of a file key on it.
+ */
 public record Stat(
     long ino,
     int mode,
@@ -14,7 +18,8 @@ public record Stat(
     long atimeNs,
     long mtimeNs,
     long ctimeNs,
-    long rdev) {
+    long rdev,
+    long dataVersion) {
 
   public static Stat of(Attr a) {
     return new Stat(
@@ -27,7 +32,8 @@ public record Stat(
         a.getAtimeNs(),
         a.getMtimeNs(),
         a.getCtimeNs(),
-        a.getRdev());
+        a.getRdev(),
+        a.getDataVersion());
   }
 
   public Attr toAttr() {
@@ -42,6 +48,7 @@ public record Stat(
         .setMtimeNs(mtimeNs)
         .setCtimeNs(ctimeNs)
         .setRdev(rdev)
+        .setDataVersion(dataVersion)
         .build();
   }
 

@@ -70,8 +70,8 @@ final class Daemon {
 
   /**
    * Waits for the child to say it is mounted (the kernel lists the mount before the child has
-   * finished starting it: jfuse probes it, the readahead is set, and an umount in that window fails
-   * with EBUSY), to exit, or for the timeout.
+   * finished starting it: INIT is answered, the readahead is set, and an umount in that window
+   * fails with EBUSY), to exit, or for the timeout.
    */
   private static int await(Path mountpoint, Path logFile, Path ready, Process child)
       throws IOException, InterruptedException {

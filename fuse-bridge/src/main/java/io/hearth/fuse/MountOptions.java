@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What {@code -o} says, split into Hearth's own settings and the options handed to libfuse. Typed
- * and checked: a bad value fails the mount with a message, never gets clamped.
+ * What {@code -o} says, split into Hearth's own settings and the options handed to the kernel's
+ * mount (allow_other, default_permissions, ro). Typed and checked: a bad value fails the mount with
+ * a message, never gets clamped.
  *
  * <p>Defaults (chosen by measurement, docs/mounting.md): attributes and entries cached by the
  * kernel for 1 s, negative entries for 1 s, 1 MiB reads ahead, 1 MiB writes, no kernel writeback
@@ -19,11 +20,20 @@ record MountOptions(
     int readaheadKb,
     int maxWriteBytes,
     boolean writebackCache,
+    int threads,
     List<String> fuseOptions) {
 
   static final int MAX_WRITE_BYTES_MAX = 1 << 20; // the kernel's FUSE_MAX_MAX_PAGES * 4 KiB
   static final int READAHEAD_KB_MAX = 16 * 1024;
   static final double TIMEOUT_S_MAX = 3600;
+
+  /** Request threads: requests served at once (each may wait on the cluster). */
+  static final int THREADS_DEFAULT = 16;
+
+  static final int THREADS_MAX = 256;
+
+  /** What reaches the kernel's mount: its own options and the read-only flag. */
+  static final Set<String> KERNEL_OPTIONS = Set.of("allow_other", "default_permissions", "ro");
 
   /** fstab and mount(8) words that mean nothing to FUSE and must not reach it. */
   private static final Set<String> MOUNT_ONLY =
@@ -52,7 +62,8 @@ record MountOptions(
           "suid");
 
   static MountOptions defaults() {
-    return new MountOptions(1.0, 1.0, 1.0, 1024, MAX_WRITE_BYTES_MAX, false, List.of());
+    return new MountOptions(
+        1.0, 1.0, 1.0, 1024, MAX_WRITE_BYTES_MAX, false, THREADS_DEFAULT, List.of());
   }
 
   /** Parses comma-separated option lists (each as given to one {@code -o}). */
@@ -64,6 +75,7 @@ record MountOptions(
     int readahead = d.readaheadKb;
     int maxWrite = d.maxWriteBytes;
     boolean writeback = d.writebackCache;
+    int threads = d.threads;
     List<String> fuse = new ArrayList<>();
     for (String list : lists) {
       for (String opt : list.split(",")) {
@@ -81,18 +93,23 @@ record MountOptions(
           case "max_write" -> maxWrite = integer(key, value, 4096, MAX_WRITE_BYTES_MAX);
           case "writeback_cache" -> writeback = true;
           case "no_writeback_cache" -> writeback = false;
+          case "threads" -> threads = integer(key, value, 1, THREADS_MAX);
           case "fsname", "subtype" ->
               throw new IllegalArgumentException(
                   "-o " + key + " is set by hearth mount itself (fuse.hearth)");
           default -> {
-            if (!MOUNT_ONLY.contains(key) && !key.startsWith("x-")) {
+            if (KERNEL_OPTIONS.contains(opt)) {
               fuse.add(opt);
+            } else if (!MOUNT_ONLY.contains(key) && !key.startsWith("x-")) {
+              throw new IllegalArgumentException(
+                  "-o " + opt + ": unknown option (hearth mount --help lists them)");
             }
           }
         }
       }
     }
-    return new MountOptions(entry, attr, negative, readahead, maxWrite, writeback, fuse);
+    return new MountOptions(
+        entry, attr, negative, readahead, maxWrite, writeback, threads, List.copyOf(fuse));
   }
 
   private static double seconds(String key, String value) {
@@ -126,6 +143,22 @@ record MountOptions(
       throw new IllegalArgumentException("-o " + key + " needs a value (" + key + "=...)");
     }
     return value;
+  }
+
+  long entryTimeoutNs() {
+    return nanos(entryTimeoutS);
+  }
+
+  long attrTimeoutNs() {
+    return nanos(attrTimeoutS);
+  }
+
+  long negativeTimeoutNs() {
+    return nanos(negativeTimeoutS);
+  }
+
+  private static long nanos(double s) {
+    return Math.round(s * 1e9);
   }
 
   boolean has(String fuseOption) {

@@ -1,71 +1,83 @@
 package io.hearth.fuse;
 
+import io.hearth.client.FileLocks;
 import io.hearth.client.HearthClient;
+import io.hearth.fuse.kernel.FuseAbi;
+import io.hearth.fuse.kernel.Session;
+import io.hearth.fuse.kernel.SessionOptions;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeoutException;
-import org.cryptomator.jfuse.api.Fuse;
-import org.cryptomator.jfuse.api.FuseBuilder;
-import org.cryptomator.jfuse.api.FuseMountFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One live mount and its end. States: mounted, then stopped (once). It stops on {@link #stop}
- * (SIGTERM runs it from a shutdown hook) or when the mount disappears from under it (umount,
- * fusermount3 -u), which a watchdog notices within {@link #WATCH_INTERVAL_MS}; either way the
- * kernel mount is gone afterwards, so no "Transport endpoint is not connected" is left behind.
+ * (SIGTERM runs it from a shutdown hook) or when the kernel ends the connection (umount,
+ * fusermount3 -u): the session's request threads see the device close, and a watcher stops the
+ * rest; either way the kernel mount is gone afterwards, so no "Transport endpoint is not connected"
+ * is left behind.
  */
 final class Mounted {
   private static final Logger LOG = LoggerFactory.getLogger(Mounted.class);
-  static final long WATCH_INTERVAL_MS = 500;
+
+  /** How long a stop waits for the kernel to end the connection before aborting it. */
+  static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path mountpoint;
   private final HearthClient client;
-  private final Fuse fuse;
-  private final HearthFs fs;
-  private final Arena upcalls;
+  private final Session session;
+  private final HearthInodeFs fs;
+  private final KernelCaches caches;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private boolean stopping;
 
-  private Mounted(Path mountpoint, HearthClient client, Fuse fuse, HearthFs fs, Arena upcalls) {
+  private Mounted(
+      Path mountpoint,
+      HearthClient client,
+      Session session,
+      HearthInodeFs fs,
+      KernelCaches caches) {
     this.mountpoint = mountpoint;
     this.client = client;
-    this.fuse = fuse;
+    this.session = session;
     this.fs = fs;
-    this.upcalls = upcalls;
+    this.caches = caches;
   }
 
   /** Mounts and returns once the kernel serves the mount. */
   static Mounted start(HearthClient client, Path mountpoint, MountOptions options)
-      throws FuseMountFailedException {
-    FuseNative nat = new FuseNative(FuseNative.findLibrary());
-    FuseBuilder builder = Fuse.builder();
-    builder.setLibraryPath(nat.libraryPath());
-    HearthFs fs =
-        new HearthFs(client, nat, new Callers(nat, System::nanoTime), options, builder.errno());
-    Fuse fuse = builder.build(fs);
-    Arena upcalls = Arena.ofShared();
-    ExtraOperations.install(fuse, fs, upcalls);
-    List<String> flags = new ArrayList<>();
-    flags.add("-o");
-    flags.add(String.join(",", fuseOptions(options)));
-    fuse.mount("hearth", mountpoint, flags.toArray(String[]::new));
-    Mounted m = new Mounted(mountpoint, client, fuse, fs, upcalls);
+      throws IOException {
+    KernelCaches caches = new KernelCaches();
+    HearthInodeFs fs =
+        new HearthInodeFs(
+            client,
+            new Callers(Path.of("/proc"), System::nanoTime),
+            options,
+            FileLocks.local(),
+            caches,
+            new RequestCounts());
+    SessionOptions so =
+        new SessionOptions(
+            options.threads(),
+            false,
+            options.maxWriteBytes(),
+            options.readaheadKb() * 1024,
+            options.writebackCache() ? FuseAbi.WRITEBACK_CACHE : 0,
+            "hearth",
+            "hearth",
+            options.fuseOptions(),
+            STOP_TIMEOUT);
+    Session session = Session.mount(fs, mountpoint, so);
+    caches.start(session.notifier());
+    fs.notifyThrough(session.notifier());
+    client.invalidateThrough(caches);
+    Mounted m = new Mounted(mountpoint, client, session, fs, caches);
     m.setReadahead(options.readaheadKb());
     Thread.ofPlatform().daemon().name("hearth-mount-watch").start(m::watch);
     return m;
-  }
-
-  private static List<String> fuseOptions(MountOptions o) {
-    List<String> all = new ArrayList<>(List.of("fsname=hearth", "subtype=hearth"));
-    all.addAll(o.fuseOptions());
-    return all;
   }
 
   /**
@@ -84,17 +96,20 @@ final class Mounted {
     }
   }
 
+  /** The kernel ended the connection (unmounted from outside): stop the rest. */
   private void watch() {
-    while (stopped.getCount() > 0) {
-      try {
-        Thread.sleep(WATCH_INTERVAL_MS);
-      } catch (InterruptedException e) {
-        return;
+    try {
+      while (!session.awaitStopped(Duration.ofSeconds(1))) {
+        if (stopped.getCount() == 0) {
+          return;
+        }
       }
-      if (!MountTable.isHearthMount(mountpoint) && !isStopping()) {
-        LOG.info("{} was unmounted; stopping", mountpoint);
-        stop();
-      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    if (!isStopping()) {
+      LOG.info("{} was unmounted; stopping", mountpoint);
+      stop();
     }
   }
 
@@ -111,19 +126,19 @@ final class Mounted {
       stopping = true;
     }
     try {
-      fuse.close(); // unmounts, ends the FUSE loop, then libfuse calls destroy (flushes files)
-    } catch (TimeoutException | RuntimeException e) {
+      session.close(); // unmounts, ends the request threads, then destroy (flushes open files)
+    } catch (RuntimeException e) {
       LOG.warn("unmounting {}: {}", mountpoint, e.toString());
     }
     if (fs.openFiles() > 0) {
       fs.destroy();
     }
+    caches.close();
     try {
       client.close();
     } catch (Exception e) {
       LOG.warn("closing the client: {}", e.toString());
     }
-    upcalls.close();
     stopped.countDown();
   }
 

@@ -27,7 +27,14 @@ final class MountedCluster implements AutoCloseable {
 
   /** Mounts the cluster at {@code mountpoint} (created if missing). */
   BridgeProcess mount(Path mountpoint) throws IOException, InterruptedException {
-    BridgeProcess b = BridgeProcess.mount(cluster.spec(), mountpoint, MULTI_USER);
+    return mount(mountpoint, "");
+  }
+
+  /** As {@link #mount(Path)}, with more -o options after the multi-user ones. */
+  BridgeProcess mount(Path mountpoint, String moreOptions)
+      throws IOException, InterruptedException {
+    String opts = moreOptions.isEmpty() ? MULTI_USER : MULTI_USER + "," + moreOptions;
+    BridgeProcess b = BridgeProcess.mount(cluster.spec(), mountpoint, opts);
     mounts.add(b);
     return b;
   }

@@ -24,6 +24,10 @@ public final class FileLayer implements AutoCloseable {
   static final long LAYOUT_REFRESH_MS = 2_000;
 
   private final MetaClient meta;
+
+  /** Who this client is to the namespace when it holds an orphan (see holderId). */
+  private final com.google.protobuf.ByteString holder;
+
   private volatile Vfs vfs;
   private volatile BlockClient blocks;
   private volatile long epoch = -1;
@@ -32,6 +36,13 @@ public final class FileLayer implements AutoCloseable {
 
   public FileLayer(MetaClient meta) {
     this.meta = meta;
+    java.util.UUID id = java.util.UUID.randomUUID();
+    this.holder =
+        com.google.protobuf.ByteString.copyFrom(
+            java.nio.ByteBuffer.allocate(16)
+                .putLong(id.getMostSignificantBits())
+                .putLong(id.getLeastSignificantBits())
+                .array());
   }
 
   public synchronized Vfs get() throws HearthException {
@@ -87,6 +98,21 @@ public final class FileLayer implements AutoCloseable {
     return l.getMetaPeersList().stream()
         .map(p -> RaftPeer.newBuilder().setId(p.getId()).setAddress(p.getAddress()).build())
         .toList();
+  }
+
+  /**
+   * This client's id as the holder of orphans: files it had open when their last name went, kept by
+   * the namespace until it releases them at their last close.
+   */
+  private volatile java.util.function.LongConsumer contentsChanged = ino -> {};
+
+  /** Who hears that an open file's contents changed elsewhere (its inode number). */
+  public void invalidateThrough(java.util.function.LongConsumer listener) {
+    this.contentsChanged = listener;
+  }
+
+  public com.google.protobuf.ByteString holderId() {
+    return holder;
   }
 
   /** The VFS if something started it, else null; takes no lock (see the class comment). */

@@ -48,6 +48,7 @@ public final class OpenInode {
   private final long ino;
   private final MetaPort meta;
   private final InstantSource clock;
+  private final java.util.function.LongConsumer contentsChanged;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final NamespaceView namespace;
@@ -57,10 +58,14 @@ public final class OpenInode {
   private State state = State.OPEN;
   private int handles;
 
+  /** Its last name may have gone while open here: the namespace keeps it until our last close. */
+  private volatile boolean orphan;
+
   OpenInode(Attr attr, Caller caller, Parts parts) {
     this.ino = attr.getIno();
     this.meta = parts.meta();
     this.clock = parts.wallClock();
+    this.contentsChanged = parts.contentsChanged();
     this.namespace = new NamespaceView(attr);
     ExtentCache extents = new ExtentCache(parts.meta(), ino, caller);
     this.reads = new ReadPath(extents, parts.blocks());
@@ -97,7 +102,8 @@ public final class OpenInode {
       java.util.concurrent.Executor executor,
       BlockBuffers buffers,
       io.hearth.rpc.MonoClock monoClock,
-      InstantSource wallClock) {}
+      InstantSource wallClock,
+      java.util.function.LongConsumer contentsChanged) {}
 
   public long ino() {
     return ino;
@@ -128,6 +134,18 @@ public final class OpenInode {
 
   void retain() {
     handles++;
+  }
+
+  /**
+   * This client unlinked (or renamed over) the file's name while it had it open, telling the
+   * namespace to keep it as an orphan: the last close releases it.
+   */
+  public void mayBeOrphan() {
+    orphan = true;
+  }
+
+  boolean isOrphan() {
+    return orphan;
   }
 
   /** Drops a handle; true when it was the last. Caller holds the VFS table lock. */
@@ -249,6 +267,7 @@ public final class OpenInode {
     try {
       if (namespace.observe(a)) {
         reads.extents().invalidate(); // another client changed the bytes
+        contentsChanged.accept(ino); // and caches above this client hold the old ones
       }
       return viewLocked();
     } finally {

@@ -7,6 +7,9 @@ import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.ReleaseOrphanReq;
+import io.hearth.rpc.Futures;
 import io.hearth.rpc.MonoClock;
 import java.nio.ByteBuffer;
 import java.time.InstantSource;
@@ -46,7 +49,15 @@ public final class Vfs implements AutoCloseable, BlockIo {
   private final OpenInode.Parts parts;
 
   public Vfs(MetaClient meta, BlockClient blocks) {
-    this(MetaPort.of(meta), blocks, InstantSource.system(), MonoClock.SYSTEM);
+    this(meta, blocks, ino -> {});
+  }
+
+  /**
+   * @param contentsChanged told the inode number when a reply shows that an open file's contents
+   *     changed elsewhere (the bridge drops the kernel's cache of it)
+   */
+  public Vfs(MetaClient meta, BlockClient blocks, java.util.function.LongConsumer contentsChanged) {
+    this(MetaPort.of(meta), blocks, InstantSource.system(), MonoClock.SYSTEM, contentsChanged);
   }
 
   /**
@@ -54,11 +65,17 @@ public final class Vfs implements AutoCloseable, BlockIo {
    *     own time replaces it at the commit)
    * @param monoClock deadlines of flushes
    */
-  Vfs(MetaPort meta, BlockClient blocks, InstantSource wallClock, MonoClock monoClock) {
+  Vfs(
+      MetaPort meta,
+      BlockClient blocks,
+      InstantSource wallClock,
+      MonoClock monoClock,
+      java.util.function.LongConsumer contentsChanged) {
     this.meta = meta;
     this.blocks = blocks;
     this.cache = new ChunkCache(blocks, executor, CACHE_BYTES, FETCHES_IN_FLIGHT_MAX);
-    this.parts = new OpenInode.Parts(meta, this, executor, buffers, monoClock, wallClock);
+    this.parts =
+        new OpenInode.Parts(meta, this, executor, buffers, monoClock, wallClock, contentsChanged);
   }
 
   public BlockClient blocks() {
@@ -107,6 +124,9 @@ public final class Vfs implements AutoCloseable, BlockIo {
       } catch (HearthException e) {
         failed = failed != null ? failed : e;
       }
+    }
+    if (last && n.isOrphan()) {
+      releaseOrphan(n);
     }
     if (failed != null) {
       throw failed;
@@ -214,11 +234,28 @@ public final class Vfs implements AutoCloseable, BlockIo {
     blocks.close();
   }
 
-  private static void flushQuietly(OpenInode n) {
+  private void flushQuietly(OpenInode n) {
     try {
       n.commitNow();
     } catch (HearthException ignored) {
       // the file's own close would have reported it; the client is going away
+    }
+    if (n.isOrphan()) {
+      releaseOrphan(n);
+    }
+  }
+
+  /** The last handle of an orphan closed: the namespace may delete it now. */
+  private void releaseOrphan(OpenInode n) {
+    try {
+      Futures.join(
+          meta.write(
+              MetaRequest.newBuilder()
+                  .setCaller(Caller.newBuilder().setUid(0))
+                  .setReleaseOrphan(ReleaseOrphanReq.newBuilder().setIno(n.ino()))
+                  .build()));
+    } catch (HearthException e) {
+      // it stays an orphan, holding its space, until this client's session ends
     }
   }
 }

@@ -117,4 +117,52 @@ class OpenAcrossClientsTest {
       }
     }
   }
+
+  @Test
+  void aFileUnlinkedWhileOpenStaysUsableThroughItsHandleUntilTheLastClose() throws Exception {
+    HearthFile f = a.open("/race/scratch", HearthFile.O_CREAT | HearthFile.O_RDWR, 0600);
+    f.write(ByteBuffer.wrap("before;".getBytes(StandardCharsets.UTF_8)));
+    f.flush();
+    a.unlink("/race/scratch");
+    assertEquals(Errno.ENOENT, errnoOf(() -> b.stat("/race/scratch")), "the name is gone");
+    f.write(ByteBuffer.wrap(" after".getBytes(StandardCharsets.UTF_8)));
+    f.fsync();
+    byte[] all = new byte[13];
+    assertEquals(13, f.pread(ByteBuffer.wrap(all), 0));
+    assertArrayEquals("before; after".getBytes(StandardCharsets.UTF_8), all);
+    assertEquals(0, f.stat().nlink());
+    long ino = f.ino();
+    f.close();
+    assertEquals(Errno.ENOENT, errnoOf(() -> b.stat(ino)), "gone with the last close");
+  }
+
+  @Test
+  void aFileReplacedByRenameWhileOpenStaysUsable() throws Exception {
+    try (HearthFile w = a.open("/race/new", HearthFile.O_CREAT | HearthFile.O_WRONLY, 0644)) {
+      w.write(ByteBuffer.wrap("new".getBytes(StandardCharsets.UTF_8)));
+    }
+    HearthFile old = a.open("/race/old", HearthFile.O_CREAT | HearthFile.O_RDWR, 0644);
+    old.write(ByteBuffer.wrap("old".getBytes(StandardCharsets.UTF_8)));
+    old.flush();
+    a.rename("/race/new", "/race/old");
+    byte[] got = new byte[3];
+    assertEquals(3, old.pread(ByteBuffer.wrap(got), 0));
+    assertArrayEquals("old".getBytes(StandardCharsets.UTF_8), got, "the replaced file's bytes");
+    long ino = old.ino();
+    old.close();
+    assertEquals(Errno.ENOENT, errnoOf(() -> b.stat(ino)));
+  }
+
+  private interface Call {
+    void run() throws HearthException;
+  }
+
+  private static Errno errnoOf(Call c) {
+    try {
+      c.run();
+      return null;
+    } catch (HearthException e) {
+      return e.errno();
+    }
+  }
 }

@@ -37,9 +37,16 @@ class OpenInodeTest {
   private final MemBlocks blocks = new MemBlocks();
   private final MemNamespace ns = new MemNamespace(blocks);
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final List<Long> changed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final OpenInode.Parts parts =
       new OpenInode.Parts(
-          ns, blocks, executor, new BlockBuffers(), MonoClock.SYSTEM, InstantSource.system());
+          ns,
+          blocks,
+          executor,
+          new BlockBuffers(),
+          MonoClock.SYSTEM,
+          InstantSource.system(),
+          changed::add);
 
   @AfterEach
   void stop() {
@@ -161,6 +168,7 @@ class OpenInodeTest {
     assertEquals(7, f.size(), "nothing told this client yet");
     assertEquals(14, f.observe(after).getSize(), "a stat shows the file grown");
     assertArrayEquals("line 1\nline 2\n".getBytes(), read(f, 0, 100), "and reads see it");
+    assertEquals(List.of(INO), changed, "caches above the client are told");
   }
 
   @Test

@@ -20,6 +20,9 @@ final class LinkOp implements MetaOp {
     if (node.isDir()) {
       throw new HearthException(Errno.EPERM, "cannot link a directory: inode " + node.ino);
     }
+    if (node.nlink == 0) {
+      throw new HearthException(Errno.ENOENT, "inode " + node.ino + " has no name left");
+    }
     CreateChecks.checkLinkCount(node);
     node.nlink++;
     node.ctimeNs = ctx.nowNs();

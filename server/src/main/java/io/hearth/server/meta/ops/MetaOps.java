@@ -65,6 +65,7 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.MAP_GET, new MapGetOp());
     ops.put(MetaRequest.OpCase.MAP_SET, new MapSetOp());
     ops.put(MetaRequest.OpCase.OPEN, new OpenOp());
+    ops.put(MetaRequest.OpCase.RELEASE_ORPHAN, new ReleaseOrphanOp());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.hearth.server.meta.ops;
 
+import com.google.protobuf.ByteString;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
@@ -110,13 +111,40 @@ public final class Namespace {
 
   /** Drops one link of {@code r}; deletes it when none is left. ctime changes either way. */
   public static void dropLink(OpContext ctx, InodeRecord r) {
+    dropLink(ctx, r, ByteString.EMPTY);
+  }
+
+  /**
+   * As {@link #dropLink(OpContext, InodeRecord)}, but a file whose last name goes while {@code
+   * holder} (not empty) has it open becomes an orphan instead: nlink 0, no name, contents kept ('R'
+   * key) until the holder releases it ({@link #releaseOrphan}).
+   */
+  public static void dropLink(OpContext ctx, InodeRecord r, ByteString holder) {
     r.nlink--;
     r.ctimeNs = ctx.nowNs();
-    if (r.nlink <= 0 || r.isDir()) {
+    if (r.nlink <= 0 && !r.isDir() && !holder.isEmpty()) {
+      r.nlink = 0;
+      save(ctx.txn(), r);
+      ctx.txn().put(KeySchema.orphan(r.ino), holder.toByteArray());
+    } else if (r.nlink <= 0 || r.isDir()) {
       deleteInode(ctx.txn(), r);
     } else {
       save(ctx.txn(), r);
     }
+  }
+
+  /** An orphan's holder let it go: it is deleted with its contents. False if it is no orphan. */
+  public static boolean releaseOrphan(Txn txn, long ino) throws HearthException {
+    byte[] key = KeySchema.orphan(ino);
+    if (txn.get(key) == null) {
+      return false;
+    }
+    txn.delete(key);
+    InodeRecord r = load(txn, ino);
+    if (r.nlink == 0) {
+      deleteInode(txn, r);
+    }
+    return true;
   }
 
   /**

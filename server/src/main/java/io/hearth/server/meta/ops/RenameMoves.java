@@ -39,14 +39,15 @@ final class RenameMoves {
       InodeRecord src,
       InodeRecord newDir,
       byte[] toName,
-      InodeRecord dst) {
+      InodeRecord dst,
+      com.google.protobuf.ByteString holder) {
     Namespace.removeName(ctx, oldDir, fromName);
     if (dst != null) {
       Namespace.removeName(ctx, newDir, toName);
       if (dst.isDir()) {
         newDir.nlink--; // the replaced directory's ".."
       }
-      Namespace.dropLink(ctx, dst);
+      Namespace.dropLink(ctx, dst, holder);
     }
     Namespace.addName(ctx, newDir, toName, src);
     if (src.isDir() && oldDir != newDir) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  * 'F' ino:u64 file_off:u64      -> ExtentRecord        file bytes [file_off, +len): in a block, or inline
  * 'B' group:u32 id:u64         -> refs:u64            extents referring to a block (absent: none)
  * 'Q' group:u32 id:u64         -> empty               blocks no extent refers to, waiting for GC
+ * 'R' ino:u64                  -> holder bytes        an orphan: no name left, kept while its holder has it open
  * 'M' "applied"                -> term:u64 index:u64  last applied log entry (written in every batch)
  * 'M' "inodes"                 -> count:u64           inodes in use, for statfs
  * 'M' "cluster"                -> ClusterMap          servers and data groups (absent: from config)
@@ -29,6 +30,7 @@ public final class KeySchema {
   public static final byte EXTENT = 'F';
   public static final byte BLOCK_REFS = 'B';
   public static final byte GC_QUEUE = 'Q';
+  public static final byte ORPHAN = 'R';
 
   /** The prefix of every GC queue key. */
   public static final byte[] GC_QUEUE_PREFIX = {GC_QUEUE};
@@ -80,6 +82,10 @@ public final class KeySchema {
     byte[] name = new byte[key.length - 9];
     System.arraycopy(key, 9, name, 0, name.length);
     return name;
+  }
+
+  public static byte[] orphan(long ino) {
+    return ByteBuffer.allocate(9).put(ORPHAN).putLong(ino).array();
   }
 
   public static byte[] extent(long ino, long fileOff) {

@@ -1,0 +1,132 @@
+package io.hearth.fuse;
+
+import io.hearth.fuse.kernel.Notifier;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the kernel may have cached of each file, by data version (the namespace's version of its
+ * contents), and the invalidations pushed when that is out of date:
+ *
+ * <ul>
+ *   <li>the version of the attributes last handed to the kernel (every entry and attribute reply);
+ *   <li>the version of the pages the kernel may hold, from the last open (and none once this mount
+ *       wrote the file: its own commits move the version on).
+ * </ul>
+ *
+ * <p>An open whose version is the pages' keeps the page cache (FOPEN_KEEP_CACHE: a re-read is a
+ * memory copy); any other drops it, as close-to-open across mounts needs. When an open shows a
+ * newer version than the attributes the kernel holds, those are dropped at once (pushed through the
+ * notifier), so that the kernel does not read the new contents with the old size for the rest of
+ * its attribute timeout.
+ *
+ * <p>Pushes run on one thread of their own, never on a request thread: the kernel may hold locks of
+ * the inode while a request is being served, and an invalidation waiting for them there would
+ * deadlock the mount. At most {@link #PUSHES_QUEUED_MAX} wait; more are dropped (the timeouts still
+ * bound what the kernel shows). At most {@link #INODES_MAX} inodes are remembered.
+ *
+ * <p>Thread-safe.
+ */
+final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalidator {
+  private static final Logger LOG = LoggerFactory.getLogger(KernelCaches.class);
+  static final int INODES_MAX = 100_000;
+  static final int PUSHES_QUEUED_MAX = 4096;
+
+  /** No version known: the kernel may hold anything. */
+  private static final long UNKNOWN = -1;
+
+  private record Versions(long attrs, long pages) {}
+
+  private final Map<Long, Versions> known =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Versions> e) {
+          return size() > INODES_MAX;
+        }
+      };
+
+  private final BlockingQueue<Long> pushes = new ArrayBlockingQueue<>(PUSHES_QUEUED_MAX);
+  private volatile Notifier notifier;
+  private Thread pusher;
+
+  /** Starts pushing through the mount's notifier, once it is mounted. */
+  synchronized void start(Notifier n) {
+    this.notifier = n;
+    pusher = Thread.ofPlatform().daemon().name("hearth-kernel-invalidate").start(this::push);
+  }
+
+  /** The kernel was handed attributes of {@code ino} at data version {@code version}. */
+  synchronized void saw(long ino, long version) {
+    Versions v = known.get(ino);
+    known.put(ino, new Versions(version, v == null ? UNKNOWN : v.pages()));
+  }
+
+  /**
+   * What an open of {@code ino} at {@code version} tells the kernel: keep its pages (they are of
+   * that version), and whether its attributes are of an older version (then the caller drops them
+   * before it answers the open, so the kernel reads the new contents with their new size).
+   */
+  record OnOpen(boolean keepPages, boolean attrsStale) {}
+
+  synchronized OnOpen opened(long ino, long version) {
+    Versions v = known.get(ino);
+    boolean keep = v != null && v.pages() == version && version != UNKNOWN;
+    boolean stale = v != null && v.attrs() != version && v.attrs() != UNKNOWN;
+    known.put(ino, new Versions(stale || v == null ? UNKNOWN : v.attrs(), version));
+    return new OnOpen(keep, stale);
+  }
+
+  /** The client saw the inode's contents change elsewhere: drop what the kernel holds of it. */
+  @Override
+  public void inode(long ino) {
+    synchronized (this) {
+      known.remove(ino);
+    }
+    if (!pushes.offer(ino)) {
+      LOG.debug("invalidation of inode {} dropped: {} queued", ino, PUSHES_QUEUED_MAX);
+    }
+  }
+
+  @Override
+  public void entry(long parent, byte[] name) {
+    // names: pushed once leases tell the client of changes to them
+  }
+
+  @Override
+  public void deleted(long parent, long child, byte[] name) {}
+
+  /** This mount wrote the file: the kernel's pages are its own, and of no version known here. */
+  synchronized void wrote(long ino) {
+    Versions v = known.get(ino);
+    if (v != null && v.pages() != UNKNOWN) {
+      known.put(ino, new Versions(v.attrs(), UNKNOWN));
+    }
+  }
+
+  private void push() {
+    while (true) {
+      long ino;
+      try {
+        ino = pushes.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      Notifier n = notifier;
+      int r = n == null ? 0 : n.invalInode(ino, 0, 0);
+      if (r < 0 && r != -2) { // ENOENT: the kernel has no such inode cached
+        LOG.debug("invalidating inode {}: {}", ino, r);
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (pusher != null) {
+      pusher.interrupt();
+    }
+  }
+}
