@@ -35,6 +35,10 @@ public final class HearthFile implements AutoCloseable {
   public static final int O_NOFOLLOW = OpenRule.O_NOFOLLOW;
 
   private final NamespaceCalls client;
+
+  /** Whose writes this handle's are: the process that opened it. */
+  private final io.hearth.protocol.meta.Caller opener;
+
   private final Vfs vfs;
   private final OpenInode node;
   private final int flags;
@@ -47,6 +51,7 @@ public final class HearthFile implements AutoCloseable {
   HearthFile(NamespaceCalls client, Vfs vfs, OpenInode node, int flags, Stat atOpen, long version) {
     this.dataVersionAtOpen = version;
     this.client = client;
+    this.opener = client.credentials().toCaller();
     this.vfs = vfs;
     this.node = node;
     this.flags = flags;
@@ -179,7 +184,7 @@ public final class HearthFile implements AutoCloseable {
   public int write(ByteBuffer src) throws HearthException {
     checkWritable();
     int n = src.remaining();
-    long at = node.write(position, src, (flags & O_APPEND) != 0);
+    long at = node.write(position, src, (flags & O_APPEND) != 0, opener);
     position = at + n;
     return n;
   }
@@ -188,7 +193,7 @@ public final class HearthFile implements AutoCloseable {
   public int pwrite(ByteBuffer src, long off) throws HearthException {
     checkWritable();
     int n = src.remaining();
-    node.write(off, src, false);
+    node.write(off, src, false, opener);
     return n;
   }
 
@@ -217,6 +222,14 @@ public final class HearthFile implements AutoCloseable {
   public void flush() throws HearthException {
     checkOpen();
     node.flush();
+  }
+
+  /**
+   * The file as this client shows it now (its view: what the namespace last said, with this
+   * client's pending writes and waiting changes), without asking the cluster.
+   */
+  public Stat view() {
+    return Stat.of(node.view());
   }
 
   public Stat stat() throws HearthException {

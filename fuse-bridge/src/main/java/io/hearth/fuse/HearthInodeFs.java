@@ -176,6 +176,7 @@ final class HearthInodeFs implements InodeFileSystem {
   }
 
   private Entry entry(Stat s) {
+    caches.lookedUp(s.ino());
     return new Entry(s.ino(), 1, attr(s), options.entryTimeoutNs(), options.attrTimeoutNs());
   }
 
@@ -199,6 +200,7 @@ final class HearthInodeFs implements InodeFileSystem {
   @Override
   public void forget(long nodeId, long nlookup) {
     counts.count("forget");
+    caches.forget(nodeId, nlookup);
   }
 
   @Override
@@ -436,7 +438,17 @@ final class HearthInodeFs implements InodeFileSystem {
         "flush",
         nodeId,
         () -> {
-          handles.get(fh).flush();
+          HearthFile f = handles.get(fh);
+          boolean setIds = (f.view().mode() & (FileMode.S_ISUID | FileMode.S_ISGID)) != 0;
+          f.flush();
+          if (setIds
+              && credentialsOf(c).uid() != 0
+              && (f.view().mode() & (FileMode.S_ISUID | FileMode.S_ISGID)) == 0
+              && notifier != null) {
+            // the namespace dropped setuid/setgid with this caller's write (HANDLE_KILLPRIV): the
+            // kernel's cached mode is out of date; attributes only, no lock needed
+            notifier.invalInode(nodeId, -1, 0);
+          }
           return null;
         });
   }

@@ -49,7 +49,11 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
         }
       };
 
-  private final BlockingQueue<Long> pushes = new ArrayBlockingQueue<>(PUSHES_QUEUED_MAX);
+  /** Lookups the kernel holds per node (entries handed to it, less FORGETs). */
+  private final Map<Long, Long> lookups = new java.util.HashMap<>();
+
+  private final BlockingQueue<java.util.function.ToIntFunction<Notifier>> pushes =
+      new ArrayBlockingQueue<>(PUSHES_QUEUED_MAX);
   private volatile Notifier notifier;
   private Thread pusher;
 
@@ -80,24 +84,56 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
     return new OnOpen(keep, stale);
   }
 
+  /** The kernel holds one more lookup of {@code ino} (an entry was handed to it). */
+  synchronized void lookedUp(long ino) {
+    lookups.merge(ino, 1L, Long::sum);
+  }
+
+  /** FORGET: the kernel dropped {@code n} lookups; at none, nothing of it is cached there. */
+  synchronized void forget(long ino, long n) {
+    Long left = lookups.get(ino);
+    if (left == null || left <= n) {
+      lookups.remove(ino);
+      known.remove(ino);
+    } else {
+      lookups.put(ino, left - n);
+    }
+  }
+
+  /** Nodes the kernel holds lookups of. */
+  synchronized int nodes() {
+    return lookups.size();
+  }
+
   /** The client saw the inode's contents change elsewhere: drop what the kernel holds of it. */
   @Override
   public void inode(long ino) {
     synchronized (this) {
+      if (!lookups.containsKey(ino)) {
+        return; // the kernel holds nothing of it
+      }
       known.remove(ino);
     }
-    if (!pushes.offer(ino)) {
-      LOG.debug("invalidation of inode {} dropped: {} queued", ino, PUSHES_QUEUED_MAX);
-    }
+    queue(n -> n.invalInode(ino, 0, 0), "inode " + ino);
   }
 
   @Override
   public void entry(long parent, byte[] name) {
-    // names: pushed once leases tell the client of changes to them
+    byte[] copy = name.clone();
+    queue(n -> n.invalEntry(parent, copy, false), "an entry of " + parent);
   }
 
   @Override
-  public void deleted(long parent, long child, byte[] name) {}
+  public void deleted(long parent, long child, byte[] name) {
+    byte[] copy = name.clone();
+    queue(n -> n.delete(parent, child, copy), "an entry of " + parent);
+  }
+
+  private void queue(java.util.function.ToIntFunction<Notifier> push, String what) {
+    if (!pushes.offer(push)) {
+      LOG.debug("invalidation of {} dropped: {} queued", what, PUSHES_QUEUED_MAX);
+    }
+  }
 
   /** This mount wrote the file: the kernel's pages are its own, and of no version known here. */
   synchronized void wrote(long ino) {
@@ -109,16 +145,16 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
 
   private void push() {
     while (true) {
-      long ino;
+      java.util.function.ToIntFunction<Notifier> push;
       try {
-        ino = pushes.take();
+        push = pushes.take();
       } catch (InterruptedException e) {
         return;
       }
       Notifier n = notifier;
-      int r = n == null ? 0 : n.invalInode(ino, 0, 0);
-      if (r < 0 && r != -2) { // ENOENT: the kernel has no such inode cached
-        LOG.debug("invalidating inode {}: {}", ino, r);
+      int r = n == null ? 0 : push.applyAsInt(n);
+      if (r < 0 && r != -2) { // ENOENT: the kernel has nothing of it cached
+        LOG.debug("pushed invalidation refused: {}", r);
       }
     }
   }

@@ -55,6 +55,7 @@ public final class OpenInode {
   private final AttrOverlay overlay = new AttrOverlay();
   private final WritePipeline pipeline;
   private final ReadPath reads;
+  private final Caller caller;
   private State state = State.OPEN;
   private int handles;
 
@@ -67,6 +68,7 @@ public final class OpenInode {
     this.clock = parts.wallClock();
     this.contentsChanged = parts.contentsChanged();
     this.namespace = new NamespaceView(attr);
+    this.caller = caller;
     ExtentCache extents = new ExtentCache(parts.meta(), ino, caller);
     this.reads = new ReadPath(extents, parts.blocks());
     this.pipeline =
@@ -160,6 +162,15 @@ public final class OpenInode {
    * offset written at.
    */
   public long write(long off, ByteBuffer src, boolean append) throws HearthException {
+    return write(off, src, append, null);
+  }
+
+  /**
+   * As {@link #write(long, ByteBuffer, boolean)}, by {@code writer} (null: the opener), whose
+   * rights the commit carries.
+   */
+  public long write(long off, ByteBuffer src, boolean append, Caller writer)
+      throws HearthException {
     int n = src.remaining();
     lock.lock();
     try {
@@ -173,7 +184,7 @@ public final class OpenInode {
       if (off + n > Limits.FILE_SIZE_MAX_BYTES) {
         throw new HearthException(Errno.EFBIG, "write past " + Limits.FILE_SIZE_MAX_BYTES);
       }
-      pipeline.write(off, src);
+      pipeline.write(off, src, writer != null ? writer : caller);
       return off;
     } finally {
       lock.unlock();

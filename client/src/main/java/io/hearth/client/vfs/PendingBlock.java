@@ -36,12 +36,25 @@ final class PendingBlock {
   /** Bytes of this block's log, from its start, already committed inline by an fsync. */
   private int journaled;
 
+  /** Who wrote the block's bytes: the first writer that is not root, else the first writer. */
+  private io.hearth.protocol.meta.Caller writer;
+
   /** Attribute changes made before this block was sealed, committed right after its bytes. */
   private List<AttrChange> then = List.of();
 
   PendingBlock(BlockBuffers pool, int firstWriteBytes) {
     this.pool = pool;
     this.buf = pool.take(firstWriteBytes);
+  }
+
+  void writtenBy(io.hearth.protocol.meta.Caller c) {
+    if (writer == null || (writer.getUid() == 0 && c.getUid() != 0)) {
+      writer = c;
+    }
+  }
+
+  io.hearth.protocol.meta.Caller writer() {
+    return writer;
   }
 
   int free() {
@@ -174,6 +187,7 @@ final class PendingBlock {
    */
   PendingBlock journalTail() {
     PendingBlock tail = new PendingBlock(pool, unjournaled());
+    tail.writer = writer;
     for (Piece p : pieces) {
       if (p.blockOff() + p.len() <= journaled) {
         continue;

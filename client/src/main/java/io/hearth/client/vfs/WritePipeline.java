@@ -158,8 +158,12 @@ final class WritePipeline {
 
   // ---- writes ----
 
-  /** Buffers {@code src} at file offset {@code off}; waits while {@link #SEALED_MAX} are sealed. */
-  void write(long off, ByteBuffer src) throws HearthException {
+  /**
+   * Buffers {@code src} at file offset {@code off}, written by {@code writer} (whose rights its
+   * commit carries: a write by anyone but root drops setuid and setgid); waits while {@link
+   * #SEALED_MAX} blocks are sealed.
+   */
+  void write(long off, ByteBuffer src, Caller writer) throws HearthException {
     checkError();
     int n = src.remaining();
     if (!waiting.isEmpty()) {
@@ -173,6 +177,7 @@ final class WritePipeline {
         open = new PendingBlock(buffers, src.remaining());
       }
       int k = Math.min(src.remaining(), open.free());
+      open.writtenBy(writer);
       open.append(at, src, k);
       at += k;
       if (open.free() == 0) {
@@ -329,28 +334,43 @@ final class WritePipeline {
    *     only reported in the result, as the namespace applies each request of an entry on its own
    */
   private Committed commit(List<PendingBlock> batch) throws HearthException {
+    Caller as = committer(batch);
     List<Extent> extents = new ArrayList<>();
     Committed done = new Committed(null, null);
     boolean sent = false;
     for (PendingBlock b : batch) {
       extents.addAll(extentsOf(b));
       if (!b.then().isEmpty()) {
-        List<MetaRequest> group = writes(extents);
+        List<MetaRequest> group = writes(extents, as);
         extents.clear();
         for (AttrChange c : b.then()) {
           group.add(c.request(ino));
         }
-        done = done.then(send(group));
+        done = done.then(send(group, as));
         sent = true;
       }
     }
-    return extents.isEmpty() && sent ? done : done.then(send(writes(extents)));
+    return extents.isEmpty() && sent ? done : done.then(send(writes(extents, as), as));
+  }
+
+  /**
+   * Whose rights a batch's writes carry: the first writer of them that is not root (so that the
+   * namespace drops setuid and setgid, as a write(2) without CAP_FSETID does), else the opener's.
+   */
+  private Caller committer(List<PendingBlock> batch) {
+    for (PendingBlock b : batch) {
+      Caller w = b.writer();
+      if (w != null && w.getUid() != 0) {
+        return w;
+      }
+    }
+    return caller;
   }
 
   /** Sends requests in order, in as few entries as allowed. */
-  private Committed send(List<MetaRequest> requests) throws HearthException {
+  private Committed send(List<MetaRequest> requests, Caller as) throws HearthException {
     if (requests.isEmpty()) {
-      requests.add(writeRequest(List.of())); // nothing written: the current attributes
+      requests.add(writeRequest(List.of(), as)); // nothing written: the current attributes
     }
     Committed done = new Committed(null, null);
     for (int from = 0; from < requests.size(); from += Limits.BATCH_REQUESTS_MAX) {
@@ -390,7 +410,7 @@ final class WritePipeline {
   }
 
   /** WriteReqs for the extents, in order, each within the limits of one write. */
-  private List<MetaRequest> writes(List<Extent> extents) {
+  private List<MetaRequest> writes(List<Extent> extents, Caller as) {
     List<MetaRequest> out = new ArrayList<>();
     int from = 0;
     while (from < extents.size()) {
@@ -404,15 +424,15 @@ final class WritePipeline {
         inlineBytes += more;
         to++;
       }
-      out.add(writeRequest(extents.subList(from, to)));
+      out.add(writeRequest(extents.subList(from, to), as));
       from = to;
     }
     return out;
   }
 
-  private MetaRequest writeRequest(List<Extent> extents) {
+  private MetaRequest writeRequest(List<Extent> extents, Caller as) {
     return MetaRequest.newBuilder()
-        .setCaller(caller)
+        .setCaller(as)
         .setWrite(
             WriteReq.newBuilder().setLoc(Loc.newBuilder().setBase(ino)).addAllExtents(extents))
         .build();

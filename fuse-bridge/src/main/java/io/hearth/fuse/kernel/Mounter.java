@@ -95,9 +95,25 @@ final class Mounter {
     return (major << 20) | minor;
   }
 
-  /** Ends connection {@code id} at once (every waiting request fails with ENOTCONN). */
+  static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
+
+  /**
+   * Ends connection {@code id} at once (every waiting request fails with ENOTCONN), through
+   * fusectl; mounts fusectl first where the system did not (as root: many minimal systems never
+   * mount it, and a connection kept alive by open files could then never be ended).
+   */
   static boolean abort(long id) {
-    Path abort = Path.of("/sys/fs/fuse/connections", Long.toString(id), "abort");
+    Path abort = FUSECTL.resolve(Long.toString(id)).resolve("abort");
+    if (!Files.exists(abort) && Files.isDirectory(FUSECTL)) {
+      try (Arena a = Arena.ofConfined()) {
+        int r =
+            Syscalls.mount(
+                Syscalls.errnoSegment(a), "fusectl", FUSECTL.toString(), "fusectl", 0, "");
+        if (r < 0) {
+          return false;
+        }
+      }
+    }
     try {
       Files.writeString(abort, "1");
       return true;
