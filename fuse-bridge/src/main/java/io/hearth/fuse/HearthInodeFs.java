@@ -615,6 +615,17 @@ final class HearthInodeFs implements InodeFileSystem {
         });
   }
 
+  /**
+   * No HANDLE_KILLPRIV: the kernel drops setuid/setgid itself when someone else writes or truncates
+   * (a SETATTR of the mode as the writer, which the namespace allows anyone who may write the
+   * file), so that an fstat right after the write already shows them gone, as on a local disk
+   * (pjdfstest chmod/12). The namespace drops them too, for clients that are not mounts.
+   */
+  @Override
+  public long unwantedFlags() {
+    return FuseAbi.HANDLE_KILLPRIV;
+  }
+
   // ---- locks ----
 
   @Override

@@ -123,6 +123,11 @@ public interface InodeFileSystem {
     throw new FuseError(Errnos.ENOSYS);
   }
 
+  /** FuseAbi init flags of the session's defaults this file system does not want. */
+  default long unwantedFlags() {
+    return 0;
+  }
+
   /** True if {@link #getlk}/{@link #setlk} serve POSIX locks (else the kernel keeps them). */
   default boolean posixLocks() {
     return false;

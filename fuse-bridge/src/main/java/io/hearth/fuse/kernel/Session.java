@@ -203,7 +203,7 @@ public final class Session implements AutoCloseable {
   private final class Control implements Dispatcher.Control {
     @Override
     public long wantedFlags() {
-      long f = SessionOptions.DEFAULT_FLAGS | options.extraFlags();
+      long f = (SessionOptions.DEFAULT_FLAGS | options.extraFlags()) & ~fs.unwantedFlags();
       if (fs.posixLocks()) {
         f |= FuseAbi.POSIX_LOCKS;
       }
