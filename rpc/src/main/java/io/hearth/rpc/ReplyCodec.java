@@ -3,6 +3,7 @@ package io.hearth.rpc;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.SessionEndedException;
 import io.hearth.protocol.data.DataReply;
 import io.hearth.protocol.meta.MetaReply;
 import java.io.IOException;
@@ -35,7 +36,11 @@ public final class ReplyCodec {
 
   /** The reply of an operation that failed with {@code e} (servers). */
   public static MetaReply metaError(HearthException e) {
-    return MetaReply.newBuilder().setErrno(e.errno().code()).setError(e.detail()).build();
+    return MetaReply.newBuilder()
+        .setErrno(e.errno().code())
+        .setError(e.detail())
+        .setSessionEnded(e instanceof SessionEndedException)
+        .build();
   }
 
   /** The reply of a data-group operation that failed with {@code e} (servers). */
@@ -81,6 +86,9 @@ public final class ReplyCodec {
 
   /** {@code r} if it reports success, else its errno as an exception. */
   public static MetaReply check(MetaReply r) throws HearthException {
+    if (r.getSessionEnded()) {
+      throw new SessionEndedException(r.getError());
+    }
     if (r.getErrno() != 0) {
       throw new HearthException(Errno.of(r.getErrno()), r.getError());
     }

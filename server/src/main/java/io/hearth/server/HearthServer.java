@@ -15,6 +15,7 @@ import io.hearth.server.data.DataStateMachine;
 import io.hearth.server.data.RepairThrottle;
 import io.hearth.server.loop.VirtualThreadClock;
 import io.hearth.server.meta.MetaStateMachine;
+import io.hearth.server.meta.SessionKeeper;
 import io.hearth.server.meta.ops.MetaOps;
 import io.hearth.server.meta.ops.StatfsOp;
 import io.hearth.server.metrics.NodeMetrics;
@@ -69,6 +70,7 @@ public final class HearthServer implements AutoCloseable {
   private final Reconciler reconciler;
   private final Mover mover;
   private final BlockGc gc;
+  private final SessionKeeper sessionKeeper;
   private final NodeMetrics metrics;
   private final RepairThrottle repairThrottle;
 
@@ -102,7 +104,7 @@ public final class HearthServer implements AutoCloseable {
             stored -> viewRef[0].layoutReply(stored),
             TimeUnit.MILLISECONDS.toNanos(graceMs / 2));
     ops.recordTo(metrics.recorder(metaId));
-    MetaStateMachine meta = new MetaStateMachine(clock, ops, fatal);
+    MetaStateMachine meta = new MetaStateMachine(clock, monoClock, ops, fatal);
     long reserve = config.get(ServerConfig.DATA_RESERVE_BYTES);
     Path blocksRoot = dataDir.resolve("blocks");
     this.repairThrottle = new RepairThrottle(clock);
@@ -147,6 +149,7 @@ public final class HearthServer implements AutoCloseable {
     this.gc =
         new BlockGc(
             raft, view::layout, monoClock, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
+    this.sessionKeeper = new SessionKeeper(raft, meta, monoClock);
   }
 
   public static RaftGroup metaGroup(List<Peer> peers) {
@@ -243,6 +246,7 @@ public final class HearthServer implements AutoCloseable {
     reconciler.start();
     mover.start();
     gc.start();
+    sessionKeeper.start();
   }
 
   /** The map's move rate, applied when it changes (0, unlimited, until a rebalance asks). */
@@ -310,6 +314,7 @@ public final class HearthServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     metrics.close();
+    sessionKeeper.close();
     gc.close();
     mover.close();
     reconciler.close();

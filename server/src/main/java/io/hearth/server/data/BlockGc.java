@@ -17,6 +17,7 @@ import io.hearth.protocol.meta.GcListReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.UnreferencedReq;
+import io.hearth.rpc.ClientCache;
 import io.hearth.rpc.MonoClock;
 import io.hearth.rpc.RaftClients;
 import io.hearth.rpc.ReplyCodec;
@@ -24,10 +25,8 @@ import io.hearth.server.loop.LoopRunner;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -78,8 +77,8 @@ public final class BlockGc implements AutoCloseable {
   private final long graceMs;
   private final long orphanScanEveryNanos;
   private final LoopRunner loop;
-  private final Map<RaftGroup, RaftClient> dataClients = new HashMap<>();
-  private final Map<RaftGroup, RaftClient> metaClients = new HashMap<>();
+  private final ClientCache dataClients = new ClientCache(RaftClients.SERVICE);
+  private final ClientCache metaClients = new ClientCache(RaftClients.SERVICE);
   private volatile boolean closed;
 
   /**
@@ -314,7 +313,7 @@ public final class BlockGc implements AutoCloseable {
 
   /** A client of the meta group as this server's replica has its members now. */
   private synchronized RaftClient metaClient() throws IOException {
-    return cached(metaClients, server.getDivision(META).getGroup());
+    return metaClients.of(server.getDivision(META).getGroup());
   }
 
   private synchronized RaftClient dataClient(int number) throws IOException {
@@ -322,7 +321,7 @@ public final class BlockGc implements AutoCloseable {
     if (g == null) {
       throw new IOException("no data group " + number + " in the layout");
     }
-    return cached(dataClients, g);
+    return dataClients.of(g);
   }
 
   private RaftGroup group(int number) {
@@ -333,39 +332,11 @@ public final class BlockGc implements AutoCloseable {
         .orElse(null);
   }
 
-  /** One client per group and member list: a changed membership gets a new client. */
-  private static RaftClient cached(Map<RaftGroup, RaftClient> clients, RaftGroup g) {
-    RaftClient c = clients.get(g);
-    if (c == null) {
-      clients
-          .entrySet()
-          .removeIf(
-              e -> {
-                boolean stale = e.getKey().getGroupId().equals(g.getGroupId());
-                if (stale) {
-                  RaftClients.closeQuietly(e.getValue());
-                }
-                return stale;
-              });
-      c = newClient(g);
-      clients.put(g, c);
-    }
-    return c;
-  }
-
-  private static RaftClient newClient(RaftGroup group) {
-    return RaftClients.of(group, RaftClients.SERVICE);
-  }
-
   @Override
   public synchronized void close() {
     closed = true;
     loop.close();
-    for (RaftClient c : dataClients.values()) {
-      RaftClients.closeQuietly(c);
-    }
-    for (RaftClient c : metaClients.values()) {
-      RaftClients.closeQuietly(c);
-    }
+    dataClients.close();
+    metaClients.close();
   }
 }

@@ -8,16 +8,23 @@ import io.hearth.protocol.meta.DigestReply;
 import io.hearth.protocol.meta.MetaEntry;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.SessionInfo;
+import io.hearth.protocol.meta.SessionList;
+import io.hearth.rpc.MonoClock;
 import io.hearth.rpc.Refusal;
 import io.hearth.server.LifecycleStateMachine;
 import io.hearth.server.meta.ops.MetaOps;
+import io.hearth.server.meta.ops.Namespace;
 import io.hearth.server.meta.ops.OpContext;
+import io.hearth.server.meta.ops.Sessions;
 import io.hearth.server.meta.store.MetaStore;
 import io.hearth.server.meta.store.Txn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -26,6 +33,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -64,6 +73,7 @@ public final class MetaStateMachine extends LifecycleStateMachine {
   private final ReadWriteLock storeLock = new ReentrantReadWriteLock();
   private final MetaOps ops;
   private final Consumer<Throwable> fatal;
+  private final SessionHub sessions;
   private volatile MetaStore store;
 
   /**
@@ -72,9 +82,23 @@ public final class MetaStateMachine extends LifecycleStateMachine {
    * @param fatal called with the cause when a broken invariant must stop the process
    */
   public MetaStateMachine(Clock clock, MetaOps ops, Consumer<Throwable> fatal) {
+    this(clock, MonoClock.SYSTEM, ops, fatal);
+  }
+
+  /**
+   * @param monoClock session deadlines and held polls ({@link SessionHub})
+   */
+  public MetaStateMachine(
+      Clock clock, MonoClock monoClock, MetaOps ops, Consumer<Throwable> fatal) {
     super(clock);
     this.ops = ops;
     this.fatal = fatal;
+    this.sessions = new SessionHub(monoClock);
+  }
+
+  /** What the leader knows of client sessions in memory. */
+  public SessionHub sessions() {
+    return sessions;
   }
 
   @Override
@@ -210,12 +234,15 @@ public final class MetaStateMachine extends LifecycleStateMachine {
           MetaEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
       MetaRequest req = MetaRequest.parseFrom(me.getRequest());
       MetaReply reply;
+      OpContext ctx;
       // The first entry of a new namespace also gives the root its times (MetaStore#writeTxn).
       try (Txn txn = store.writeTxn(me.getTimeNs())) {
-        reply = ops.run(new OpContext(txn, req.getCaller(), me.getTimeNs(), index), req);
+        ctx = new OpContext(txn, req.getCaller(), me.getTimeNs(), index);
+        reply = ops.run(ctx, req);
         store.commit(txn, term, index);
       }
       updateLastAppliedTermIndex(term, index);
+      sessions.dispatch(ctx.effects().all());
       return CompletableFuture.completedFuture(toMessage(reply));
     } catch (Throwable t) {
       LOG.error("{}: broken invariant applying entry {}:{}; stopping", getId(), term, index, t);
@@ -232,6 +259,19 @@ public final class MetaStateMachine extends LifecycleStateMachine {
       if (req.getOpCase() == MetaRequest.OpCase.DIGEST) {
         return CompletableFuture.completedFuture(toMessage(digest()));
       }
+      if (req.getOpCase() == MetaRequest.OpCase.SESSION_POLL) {
+        return sessions
+            .poll(req.getSessionPoll())
+            .handle(
+                (r, t) ->
+                    toMessage(
+                        t == null
+                            ? r
+                            : MetaOps.error(
+                                t instanceof HearthException h
+                                    ? h
+                                    : new HearthException(Errno.EIO, String.valueOf(t)))));
+      }
       boolean batch = req.getOpCase() == MetaRequest.OpCase.BATCH;
       if (batch
           ? req.getBatch().getRequestsCount() > Limits.BATCH_REQUESTS_MAX
@@ -240,14 +280,64 @@ public final class MetaStateMachine extends LifecycleStateMachine {
         throw new HearthException(Errno.EINVAL, req.getOpCase() + " is not a read");
       }
       try (Txn txn = store.readTxn()) {
-        OpContext ctx = new OpContext(txn, req.getCaller(), nowNs(), -1);
+        OpContext ctx = OpContext.read(txn, req.getCaller(), nowNs(), sessions);
         MetaReply reply = ops.run(ctx, req);
+        sessions.dispatch(ctx.effects().all());
+        if (reply.hasSessions()) {
+          reply = withLastHeard(reply);
+        }
         return CompletableFuture.completedFuture(toMessage(reply));
       }
     } catch (HearthException e) {
       return CompletableFuture.completedFuture(toMessage(MetaOps.error(e)));
     } finally {
       storeLock.readLock().unlock();
+    }
+  }
+
+  /** A session list with when the leader last heard from each. */
+  private MetaReply withLastHeard(MetaReply reply) {
+    Map<Long, Long> heard = sessions.lastHeardMsAgo();
+    SessionList.Builder b = reply.getSessions().toBuilder();
+    for (SessionInfo.Builder s : b.getSessionsBuilderList()) {
+      s.setLastHeardMsAgo(heard.getOrDefault(s.getSession(), -1L));
+    }
+    return reply.toBuilder().setSessions(b).build();
+  }
+
+  /** Up to {@code max} orphans (files with no name left), for the session keeper. */
+  List<Long> orphans(int max) {
+    storeLock.readLock().lock();
+    try (Txn txn = store.readTxn()) {
+      return Namespace.orphans(txn, max);
+    } finally {
+      storeLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * This member's leadership is ready (Ratis calls it on the apply thread once the leader's first
+   * entry is applied, so the store holds every session): the hub starts, every session with a fresh
+   * TTL.
+   */
+  @Override
+  public void notifyLeaderReady() {
+    List<SessionInfo> open;
+    storeLock.readLock().lock();
+    try (Txn txn = store.readTxn()) {
+      open = Sessions.all(txn);
+    } finally {
+      storeLock.readLock().unlock();
+    }
+    sessions.activate(open);
+    LOG.info("{}: leading; {} sessions, each with a fresh TTL", getId(), open.size());
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+    super.notifyLeaderChanged(member, newLeaderId);
+    if (!member.getPeerId().equals(newLeaderId)) {
+      sessions.deactivate();
     }
   }
 
@@ -302,6 +392,7 @@ public final class MetaStateMachine extends LifecycleStateMachine {
 
   @Override
   public void close() throws IOException {
+    sessions.deactivate();
     storeLock.writeLock().lock();
     try {
       if (store != null) {

@@ -1,15 +1,22 @@
 package io.hearth.server.meta;
 
+import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.LayoutReply;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.ReapOrphansReq;
+import io.hearth.protocol.meta.SessionExpireReq;
+import io.hearth.server.loop.ManualMonoClock;
 import io.hearth.server.meta.ops.MetaOps;
+import io.hearth.server.meta.ops.Namespace;
 import io.hearth.server.meta.ops.OpContext;
+import io.hearth.server.meta.ops.Sessions;
 import io.hearth.server.meta.ops.StatfsOp;
 import io.hearth.server.meta.store.MetaStore;
 import io.hearth.server.meta.store.Txn;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The meta state machine without Raft: a real MetaStore, and requests applied the way {@link
@@ -23,6 +30,8 @@ public final class MetaHarness implements AutoCloseable {
 
   private final MetaStore store;
   private final MetaOps ops;
+  private final ManualMonoClock clock = new ManualMonoClock();
+  private final SessionHub hub = new SessionHub(clock);
   private long index;
   private long nowNs = 1_000_000_000_000L;
 
@@ -34,6 +43,25 @@ public final class MetaHarness implements AutoCloseable {
   public MetaHarness(Path dir, LayoutReply layout, long commitWindowNs) throws IOException {
     this.store = MetaStore.open(dir);
     this.ops = new MetaOps(new FixedCapacity(), map -> layout, commitWindowNs);
+    hub.activate(List.of()); // the harness leads from the start
+  }
+
+  /** The leader's session hub, acting on what entries and reads do, as on the meta leader. */
+  public SessionHub hub() {
+    return hub;
+  }
+
+  /** The hub's clock: session deadlines and held polls. */
+  public ManualMonoClock clock() {
+    return clock;
+  }
+
+  /** A new leader: the hub starts over from the sessions the namespace holds. */
+  public void newLeader() {
+    hub.deactivate();
+    try (Txn txn = store.readTxn()) {
+      hub.activate(Sessions.all(txn));
+    }
   }
 
   public MetaOps ops() {
@@ -66,21 +94,65 @@ public final class MetaHarness implements AutoCloseable {
     }
     index++;
     MetaReply reply;
+    OpContext ctx;
     try (Txn txn = store.writeTxn(nowNs)) {
-      reply = ops.run(new OpContext(txn, req.getCaller(), nowNs, index), req);
+      ctx = new OpContext(txn, req.getCaller(), nowNs, index);
+      reply = ops.run(ctx, req);
       store.commit(txn, TERM, index);
     }
+    hub.dispatch(ctx.effects().all());
     return reply;
   }
 
   /** A read on a snapshot; it must not write (query() would silently drop what it wrote). */
   public MetaReply query(MetaRequest req) {
+    if (req.getOpCase() == MetaRequest.OpCase.SESSION_POLL) {
+      return hub.poll(req.getSessionPoll()).join();
+    }
     try (Txn txn = store.readTxn()) {
-      MetaReply reply = ops.run(new OpContext(txn, req.getCaller(), nowNs, -1), req);
+      OpContext ctx = OpContext.read(txn, req.getCaller(), nowNs, hub);
+      MetaReply reply = ops.run(ctx, req);
       if (txn.hasWrites()) {
         throw new AssertionError(req.getOpCase() + " is read-only but wrote");
       }
+      hub.dispatch(ctx.effects().all());
       return reply;
+    }
+  }
+
+  /**
+   * One step of the leader's session keeper ({@link SessionKeeper#step}): expired sessions end,
+   * orphans no session holds are reaped.
+   */
+  public void keeperStep() {
+    List<Long> expired = hub.expired();
+    if (!expired.isEmpty()) {
+      check(
+          apply(
+              MetaRequest.newBuilder()
+                  .setCaller(Caller.getDefaultInstance())
+                  .setSessionExpire(SessionExpireReq.newBuilder().addAllSessions(expired))
+                  .build()));
+    }
+    List<Long> orphans;
+    try (Txn txn = store.readTxn()) {
+      orphans = Namespace.orphans(txn, 1024);
+    }
+    List<Long> reap = hub.beginReap(orphans);
+    if (!reap.isEmpty()) {
+      check(
+          apply(
+              MetaRequest.newBuilder()
+                  .setCaller(Caller.getDefaultInstance())
+                  .setReapOrphans(ReapOrphansReq.newBuilder().addAllInos(reap))
+                  .build()));
+      hub.endReap(reap);
+    }
+  }
+
+  private static void check(MetaReply r) {
+    if (r.getErrno() != 0) {
+      throw new AssertionError("keeper step failed: " + r.getError());
     }
   }
 

@@ -213,6 +213,7 @@ class NamespaceSemanticsTest extends SemanticsBase {
     assertEquals(t, g.getCtimeNs(), "unlink changes the surviving inode's ctime");
     long inodes = Long.MAX_VALUE - root.statfs().getFilesFree();
     root.unlink("d/g");
+    h.keeperStep();
     assertEquals(
         inodes - 1, Long.MAX_VALUE - root.statfs().getFilesFree(), "the last link frees the inode");
   }

@@ -7,29 +7,16 @@ import com.google.protobuf.ByteString;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.Extent;
+import io.hearth.protocol.meta.LinkReq;
 import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.ReleaseOrphanReq;
-import io.hearth.protocol.meta.RenameReq;
-import io.hearth.protocol.meta.UnlinkReq;
 import org.junit.jupiter.api.Test;
 
 /**
- * Orphans: a file whose last name goes while its holder has it open keeps its inode and contents
- * (nlink 0) until the holder releases it.
+ * Orphans: a regular file whose last name goes keeps its inode and contents (nlink 0) until the
+ * meta leader finds that no session holds it open (SessionLockSemanticsTest has the sessions); it
+ * can be read and written by inode meanwhile, never linked again. Other inodes go at once.
  */
 class OrphanSemanticsTest extends SemanticsBase {
-  private static final ByteString HOLDER = ByteString.copyFromUtf8("client-1");
-
-  private void unlinkHeld(String path) throws Exception {
-    root.send(
-        MetaRequest.newBuilder()
-            .setUnlink(UnlinkReq.newBuilder().setLoc(TestFs.loc(path)).setHolder(HOLDER)));
-  }
-
-  private void release(long ino) throws Exception {
-    root.send(MetaRequest.newBuilder().setReleaseOrphan(ReleaseOrphanReq.newBuilder().setIno(ino)));
-  }
-
   private Extent bytes(String s) {
     return Extent.newBuilder()
         .setFileOff(0)
@@ -39,10 +26,10 @@ class OrphanSemanticsTest extends SemanticsBase {
   }
 
   @Test
-  void aHeldFileOutlivesItsLastNameUntilReleased() throws Exception {
+  void aFileOutlivesItsLastNameUntilTheKeeperReapsIt() throws Exception {
     Attr f = root.create("/f", 0644);
     root.write("/f", bytes("kept"));
-    unlinkHeld("/f");
+    root.unlink("/f");
     assertErrno(Errno.ENOENT, () -> root.stat("/f"), "no name");
     Attr orphan = root.stat(TestFs.locAt(f.getIno(), ""), false);
     assertEquals(0, orphan.getNlink());
@@ -55,42 +42,38 @@ class OrphanSemanticsTest extends SemanticsBase {
             root.send(
                 MetaRequest.newBuilder()
                     .setLink(
-                        io.hearth.protocol.meta.LinkReq.newBuilder()
+                        LinkReq.newBuilder()
                             .setTarget(TestFs.locAt(f.getIno(), ""))
                             .setLink(TestFs.loc("/relinked")))),
         "an orphan is not linked again");
-    release(f.getIno());
+    h.keeperStep();
     assertErrno(Errno.ENOENT, () -> root.stat(TestFs.locAt(f.getIno(), ""), false), "gone");
-    release(f.getIno()); // idempotent
+    h.keeperStep(); // nothing left to do
   }
 
   @Test
-  void anUnheldUnlinkAndAFileWithOtherNamesAreAsBefore() throws Exception {
-    Attr f = root.create("/f", 0644);
-    root.unlink("/f");
-    assertErrno(Errno.ENOENT, () -> root.stat(TestFs.locAt(f.getIno(), ""), false));
+  void aFileWithOtherNamesAndOtherInodesAreNoOrphans() throws Exception {
     Attr g = root.create("/g", 0644);
     root.link("/g", "/g2");
-    unlinkHeld("/g");
+    root.unlink("/g");
+    h.keeperStep();
     assertEquals(1, root.stat("/g2").getNlink(), "one name left: no orphan");
-    release(g.getIno());
-    assertEquals(
-        1, root.stat("/g2").getNlink(), "a release of a file that is no orphan does nothing");
+    assertEquals(g.getIno(), root.stat("/g2").getIno());
+    Attr d = root.mkdir("/d", 0755);
+    root.rmdir("/d");
+    assertErrno(Errno.ENOENT, () -> root.stat(TestFs.locAt(d.getIno(), ""), false));
+    Attr l = root.symlink("/x", "/l");
+    root.unlink("/l");
+    assertErrno(Errno.ENOENT, () -> root.stat(TestFs.locAt(l.getIno(), ""), false));
   }
 
   @Test
-  void aHeldTargetReplacedByRenameIsKept() throws Exception {
+  void aTargetReplacedByRenameIsAnOrphanToo() throws Exception {
     root.create("/src", 0644);
     Attr dst = root.create("/dst", 0644);
-    root.send(
-        MetaRequest.newBuilder()
-            .setRename(
-                RenameReq.newBuilder()
-                    .setFrom(TestFs.loc("/src"))
-                    .setTo(TestFs.loc("/dst"))
-                    .setHolder(HOLDER)));
+    root.rename("/src", "/dst");
     assertEquals(0, root.stat(TestFs.locAt(dst.getIno(), ""), false).getNlink());
-    release(dst.getIno());
+    h.keeperStep();
     assertErrno(Errno.ENOENT, () -> root.stat(TestFs.locAt(dst.getIno(), ""), false));
   }
 }

@@ -24,6 +24,7 @@ class RenameSemanticsTest extends SemanticsBase {
     assertEquals(a.getIno(), root.stat("d/a2").getIno());
     long inodes = root.statfs().getFilesFree();
     root.rename("d/a2", "b");
+    h.keeperStep();
     assertEquals(a.getIno(), root.stat("b").getIno());
     assertEquals(0644, root.stat("b").getMode() & 07777);
     assertEquals(inodes + 1, root.statfs().getFilesFree(), "the replaced file is gone");

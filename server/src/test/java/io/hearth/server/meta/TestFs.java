@@ -45,6 +45,7 @@ import io.hearth.protocol.meta.TimeHow;
 import io.hearth.protocol.meta.UnlinkReq;
 import io.hearth.protocol.meta.UnreferencedReq;
 import io.hearth.protocol.meta.WriteReq;
+import io.hearth.rpc.ReplyCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,10 +66,25 @@ public final class TestFs {
 
   private final MetaHarness h;
   private final Caller caller;
+  private final long session;
 
   public TestFs(MetaHarness h, Caller caller) {
+    this(h, caller, 0);
+  }
+
+  private TestFs(MetaHarness h, Caller caller, long session) {
     this.h = h;
     this.caller = caller;
+    this.session = session;
+  }
+
+  /** The same caller, its requests carrying {@code s} as their session. */
+  public TestFs inSession(long s) {
+    return new TestFs(h, caller, s);
+  }
+
+  public long session() {
+    return session;
   }
 
   public TestFs as(int uid, int gid, int... groups) {
@@ -76,7 +92,7 @@ public final class TestFs {
     for (int g : groups) {
       c.addGroups(g);
     }
-    return new TestFs(h, c.build());
+    return new TestFs(h, c.build(), session);
   }
 
   public MetaHarness harness() {
@@ -117,11 +133,8 @@ public final class TestFs {
   }
 
   public MetaReply send(MetaRequest.Builder req) throws HearthException {
-    MetaReply r = h.send(req.setCaller(caller).build());
-    if (r.getErrno() != 0) {
-      throw new HearthException(Errno.of(r.getErrno()), r.getError());
-    }
-    return r;
+    MetaReply r = h.send(req.setCaller(caller).setSession(session).build());
+    return ReplyCodec.check(r);
   }
 
   public Attr stat(Loc l, boolean follow) throws HearthException {

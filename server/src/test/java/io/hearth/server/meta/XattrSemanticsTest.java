@@ -141,6 +141,7 @@ class XattrSemanticsTest extends SemanticsBase {
     long keys = h.store().digest().keys();
     root.unlink("f");
     root.unlink("g");
+    h.keeperStep();
     assertEquals(
         keys - 1 - 2 * 2 - 1, h.store().digest().keys(), "inode, two entries (x2 keys), xattr");
   }

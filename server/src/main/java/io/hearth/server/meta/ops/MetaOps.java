@@ -65,7 +65,19 @@ public final class MetaOps {
     ops.put(MetaRequest.OpCase.MAP_GET, new MapGetOp());
     ops.put(MetaRequest.OpCase.MAP_SET, new MapSetOp());
     ops.put(MetaRequest.OpCase.OPEN, new OpenOp());
-    ops.put(MetaRequest.OpCase.RELEASE_ORPHAN, new ReleaseOrphanOp());
+    ops.put(MetaRequest.OpCase.REAP_ORPHANS, new ReapOrphansOp());
+    ops.put(MetaRequest.OpCase.SESSION_OPEN, new SessionOps.Open());
+    ops.put(MetaRequest.OpCase.SESSION_CLOSE, new SessionOps.Close());
+    ops.put(MetaRequest.OpCase.SESSION_EXPIRE, new SessionOps.Expire());
+    ops.put(MetaRequest.OpCase.SESSION_LIST, new SessionOps.ListSessions());
+    ops.put(MetaRequest.OpCase.SESSION_POLL, new SessionOps.Poll());
+    ops.put(MetaRequest.OpCase.LOCK, new LockOps.Set());
+    ops.put(MetaRequest.OpCase.LOCK_RELEASE, new LockOps.Release());
+    ops.put(MetaRequest.OpCase.LOCK_TEST, new LockOps.Test());
+    ops.put(MetaRequest.OpCase.LOCK_CANCEL, new LockOps.Cancel());
+    ops.put(MetaRequest.OpCase.LOCK_WAIT, new LockOps.Wait());
+    ops.put(MetaRequest.OpCase.LEASE, new LockOps.Lease());
+    ops.put(MetaRequest.OpCase.LEASE_RETURN, new LockOps.LeaseReturn());
   }
 
   /**
@@ -91,7 +103,7 @@ public final class MetaOps {
   public MetaReply run(OpContext ctx, MetaRequest req) {
     return req.getOpCase() == MetaRequest.OpCase.BATCH
         ? executeBatch(ctx, req.getBatch())
-        : execute(ctx, req);
+        : execute(ctx.forRequest(req.getCaller(), req.getSession()), req);
   }
 
   /**
@@ -104,10 +116,15 @@ public final class MetaOps {
       return error(new HearthException(Errno.ENOSYS, "unknown operation " + req.getOpCase()));
     }
     int mark = ctx.txn().mark();
+    int effects = ctx.effects().mark();
     try {
+      if (req.getSession() != 0 && !op.readOnly(req)) {
+        Sessions.checkLive(ctx.txn(), req.getSession());
+      }
       return op.apply(ctx, req);
     } catch (HearthException e) {
       ctx.txn().rollback(mark);
+      ctx.effects().rollback(effects);
       return error(e);
     }
   }
@@ -119,7 +136,7 @@ public final class MetaOps {
   public MetaReply executeBatch(OpContext ctx, MetaBatch batch) {
     MetaBatchReply.Builder out = MetaBatchReply.newBuilder();
     for (MetaRequest r : batch.getRequestsList()) {
-      out.addReplies(execute(ctx.forCaller(r.getCaller()), r));
+      out.addReplies(execute(ctx.forRequest(r.getCaller(), r.getSession()), r));
     }
     return MetaReply.newBuilder().setBatch(out).build();
   }

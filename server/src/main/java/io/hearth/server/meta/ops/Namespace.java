@@ -1,6 +1,5 @@
 package io.hearth.server.meta.ops;
 
-import com.google.protobuf.ByteString;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
@@ -11,6 +10,8 @@ import io.hearth.server.meta.store.KeySchema;
 import io.hearth.server.meta.store.MetaStore;
 import io.hearth.server.meta.store.Txn;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Reads and writes of inodes and entries through one operation's {@link Txn}. */
@@ -109,23 +110,18 @@ public final class Namespace {
     adjustInodeCount(txn, -1);
   }
 
-  /** Drops one link of {@code r}; deletes it when none is left. ctime changes either way. */
-  public static void dropLink(OpContext ctx, InodeRecord r) {
-    dropLink(ctx, r, ByteString.EMPTY);
-  }
-
   /**
-   * As {@link #dropLink(OpContext, InodeRecord)}, but a file whose last name goes while {@code
-   * holder} (not empty) has it open becomes an orphan instead: nlink 0, no name, contents kept ('R'
-   * key) until the holder releases it ({@link #releaseOrphan}).
+   * Drops one link of {@code r}; ctime changes. A regular file whose last name goes becomes an
+   * orphan ('R', nlink 0, contents kept): a session may have it open, and the meta leader deletes
+   * it once none does ({@link #releaseOrphan}). Any other inode goes at once.
    */
-  public static void dropLink(OpContext ctx, InodeRecord r, ByteString holder) {
+  public static void dropLink(OpContext ctx, InodeRecord r) {
     r.nlink--;
     r.ctimeNs = ctx.nowNs();
-    if (r.nlink <= 0 && !r.isDir() && !holder.isEmpty()) {
+    if (r.nlink <= 0 && FileMode.isRegular(r.mode)) {
       r.nlink = 0;
       save(ctx.txn(), r);
-      ctx.txn().put(KeySchema.orphan(r.ino), holder.toByteArray());
+      ctx.txn().put(KeySchema.orphan(r.ino), MetaStore.longBytes(ctx.nowNs()));
     } else if (r.nlink <= 0 || r.isDir()) {
       deleteInode(ctx.txn(), r);
     } else {
@@ -133,7 +129,16 @@ public final class Namespace {
     }
   }
 
-  /** An orphan's holder let it go: it is deleted with its contents. False if it is no orphan. */
+  /** Up to {@code max} orphans, in inode order. */
+  public static List<Long> orphans(Txn txn, int max) {
+    List<Long> out = new ArrayList<>();
+    for (Map.Entry<byte[], byte[]> e : txn.scan(KeySchema.ORPHAN_PREFIX, null, max)) {
+      out.add(KeySchema.u64At1(e.getKey()));
+    }
+    return out;
+  }
+
+  /** No one holds an orphan open any more: it is deleted with its contents. False if no orphan. */
   public static boolean releaseOrphan(Txn txn, long ino) throws HearthException {
     byte[] key = KeySchema.orphan(ino);
     if (txn.get(key) == null) {

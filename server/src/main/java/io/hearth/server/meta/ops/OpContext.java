@@ -17,26 +17,68 @@ public final class OpContext {
 
   private final Txn txn;
   private final Caller caller;
+  private final long session;
   private final long nowNs;
   private final Ids ids;
+  private final Effects effects;
+  private final Claims claims;
+
+  /**
+   * What the meta leader knows, in memory, of which session holds which file open: asked by a read
+   * that opens an orphan (a file with no name left), which only a session that already holds it may
+   * open again (through /proc/PID/fd). Replicas that apply entries have no such knowledge and use
+   * {@link #NO_CLAIMS}.
+   */
+  public interface Claims {
+    boolean holds(long session, long ino);
+  }
+
+  /** On replicas applying entries: every orphan counts as held (the leader decided before). */
+  public static final Claims NO_CLAIMS = (session, ino) -> true;
 
   /**
    * @param index the log index of the entry being applied, or -1 for a read that allocates nothing
    */
   public OpContext(Txn txn, Caller caller, long nowNs, long index) {
-    this(txn, caller, nowNs, new Ids(index));
+    this(txn, caller, 0, nowNs, new Ids(index), new Effects(), NO_CLAIMS);
   }
 
-  private OpContext(Txn txn, Caller caller, long nowNs, Ids ids) {
+  /** A read's context on the leader, which knows what sessions hold open. */
+  public static OpContext read(Txn txn, Caller caller, long nowNs, Claims claims) {
+    return new OpContext(txn, caller, 0, nowNs, new Ids(-1), new Effects(), claims);
+  }
+
+  private OpContext(
+      Txn txn, Caller caller, long session, long nowNs, Ids ids, Effects effects, Claims claims) {
     this.txn = txn;
     this.caller = caller;
+    this.session = session;
     this.nowNs = nowNs;
     this.ids = ids;
+    this.effects = effects;
+    this.claims = claims;
   }
 
-  /** The context of the next request of a batch: same entry, same ids pool, its own caller. */
-  public OpContext forCaller(Caller other) {
-    return new OpContext(txn, other, nowNs, ids);
+  /**
+   * The context of one request of an entry: same entry, same ids pool and effects, the request's
+   * own caller and session.
+   */
+  public OpContext forRequest(Caller other, long otherSession) {
+    return new OpContext(txn, other, otherSession, nowNs, ids, effects, claims);
+  }
+
+  public Claims claims() {
+    return claims;
+  }
+
+  /** The caller's session, 0 for none. */
+  public long session() {
+    return session;
+  }
+
+  /** What the leader does after the commit (wake waiters, recall leases). */
+  public Effects effects() {
+    return effects;
   }
 
   public Txn txn() {

@@ -54,9 +54,16 @@ final class OpenOp implements MetaOp {
         throw new HearthException(Errno.EEXIST, "exists: inode " + node.ino);
       }
     }
+    if (node.nlink == 0 && !ctx.claims().holds(ctx.session(), node.ino)) {
+      // its last name went before this session opened it: as a lookup after the unlink would
+      throw new HearthException(Errno.ENOENT, "inode " + node.ino + " was removed");
+    }
     OpenRule.mayOpen(node.toAttr(), ctx.caller(), flags, created);
     if ((flags & OpenRule.O_TRUNC) != 0 && !created && FileMode.isRegular(node.mode)) {
       truncate(ctx, node);
+    }
+    if (ctx.session() != 0 && FileMode.isRegular(node.mode)) {
+      ctx.effects().add(new Effects.Opened(ctx.session(), node.ino));
     }
     return MetaReply.newBuilder()
         .setOpen(OpenReply.newBuilder().setAttr(node.toAttr()).setCreated(created))

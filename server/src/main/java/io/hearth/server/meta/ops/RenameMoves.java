@@ -39,15 +39,14 @@ final class RenameMoves {
       InodeRecord src,
       InodeRecord newDir,
       byte[] toName,
-      InodeRecord dst,
-      com.google.protobuf.ByteString holder) {
+      InodeRecord dst) {
     Namespace.removeName(ctx, oldDir, fromName);
     if (dst != null) {
       Namespace.removeName(ctx, newDir, toName);
       if (dst.isDir()) {
         newDir.nlink--; // the replaced directory's ".."
       }
-      Namespace.dropLink(ctx, dst, holder);
+      Namespace.dropLink(ctx, dst);
     }
     Namespace.addName(ctx, newDir, toName, src);
     if (src.isDir() && oldDir != newDir) {

@@ -64,7 +64,7 @@ final class RenameOp implements MetaOp {
     if (exchange) {
       RenameMoves.exchange(ctx, oldDir, from.name(), src, newDir, to.name(), dst);
     } else {
-      RenameMoves.move(ctx, oldDir, from.name(), src, newDir, to.name(), dst, q.getHolder());
+      RenameMoves.move(ctx, oldDir, from.name(), src, newDir, to.name(), dst);
     }
     return MetaOps.ok();
   }

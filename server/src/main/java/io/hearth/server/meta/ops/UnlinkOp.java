@@ -8,9 +8,8 @@ import io.hearth.server.meta.store.InodeRecord;
 
 /**
  * unlink: removes a non-directory's entry; the inode loses a link (and its ctime changes) and goes
- * when it has none left, unless the caller says it still has it open (an orphan, see {@link
- * Namespace#dropLink(OpContext, InodeRecord, com.google.protobuf.ByteString)}). The parent's mtime
- * and ctime change.
+ * when it has none left (a regular file as an orphan first, see {@link Namespace#dropLink}). The
+ * parent's mtime and ctime change.
  */
 final class UnlinkOp implements MetaOp {
   @Override
@@ -25,7 +24,7 @@ final class UnlinkOp implements MetaOp {
     InodeRecord parent = r.parent();
     Namespace.removeName(ctx, parent, r.name());
     Namespace.save(ctx.txn(), parent);
-    Namespace.dropLink(ctx, node, req.getUnlink().getHolder());
+    Namespace.dropLink(ctx, node);
     return MetaOps.ok();
   }
 

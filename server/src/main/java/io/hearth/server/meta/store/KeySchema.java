@@ -15,7 +15,14 @@ import java.nio.charset.StandardCharsets;
  * 'F' ino:u64 file_off:u64      -> ExtentRecord        file bytes [file_off, +len): in a block, or inline
  * 'B' group:u32 id:u64         -> refs:u64            extents referring to a block (absent: none)
  * 'Q' group:u32 id:u64         -> empty               blocks no extent refers to, waiting for GC
- * 'R' ino:u64                  -> holder bytes        an orphan: no name left, kept while its holder has it open
+ * 'R' ino:u64                  -> time:i64            an orphan: no name left, kept while a session has it open
+ * 'S' session:u64              -> SessionInfo         an open client session
+ * 'K' ino:u64 kind:u8          -> LockList            the file's locks (kind 0 POSIX, 1 flock)
+ * 'k' session:u64 ino kind     -> empty               the files a session holds locks on
+ * 'W' ino:u64 kind:u8 id:u64   -> LockEntry           a waiter, in arrival (id) order
+ * 'w' session:u64 id:u64       -> ino:u64 kind:u8     a session's waiters
+ * 'L' ino:u64                  -> session:u64         a lease on the file's locks
+ * 'l' session:u64 ino:u64      -> empty               a session's leases
  * 'M' "applied"                -> term:u64 index:u64  last applied log entry (written in every batch)
  * 'M' "inodes"                 -> count:u64           inodes in use, for statfs
  * 'M' "cluster"                -> ClusterMap          servers and data groups (absent: from config)
@@ -31,6 +38,16 @@ public final class KeySchema {
   public static final byte BLOCK_REFS = 'B';
   public static final byte GC_QUEUE = 'Q';
   public static final byte ORPHAN = 'R';
+  public static final byte SESSION = 'S';
+  public static final byte LOCKS = 'K';
+  public static final byte SESSION_LOCKS = 'k';
+  public static final byte WAITER = 'W';
+  public static final byte SESSION_WAITERS = 'w';
+  public static final byte LEASE = 'L';
+  public static final byte SESSION_LEASES = 'l';
+
+  public static final byte[] ORPHAN_PREFIX = {ORPHAN};
+  public static final byte[] SESSION_PREFIX = {SESSION};
 
   /** The prefix of every GC queue key. */
   public static final byte[] GC_QUEUE_PREFIX = {GC_QUEUE};
@@ -86,6 +103,70 @@ public final class KeySchema {
 
   public static byte[] orphan(long ino) {
     return ByteBuffer.allocate(9).put(ORPHAN).putLong(ino).array();
+  }
+
+  /** The inode of an orphan, session, lease or locks key: the u64 after the kind byte. */
+  public static long u64At1(byte[] key) {
+    return ByteBuffer.wrap(key, 1, 8).getLong();
+  }
+
+  public static byte[] session(long session) {
+    return ByteBuffer.allocate(9).put(SESSION).putLong(session).array();
+  }
+
+  public static byte[] locks(long ino, int kind) {
+    return ByteBuffer.allocate(10).put(LOCKS).putLong(ino).put((byte) kind).array();
+  }
+
+  public static byte[] sessionLocks(long session, long ino, int kind) {
+    return ByteBuffer.allocate(18)
+        .put(SESSION_LOCKS)
+        .putLong(session)
+        .putLong(ino)
+        .put((byte) kind)
+        .array();
+  }
+
+  public static byte[] sessionLocksPrefix(long session) {
+    return ByteBuffer.allocate(9).put(SESSION_LOCKS).putLong(session).array();
+  }
+
+  public static byte[] waiter(long ino, int kind, long id) {
+    return ByteBuffer.allocate(18).put(WAITER).putLong(ino).put((byte) kind).putLong(id).array();
+  }
+
+  public static byte[] waitersPrefix(long ino, int kind) {
+    return ByteBuffer.allocate(10).put(WAITER).putLong(ino).put((byte) kind).array();
+  }
+
+  /** The id part of a waiter key. */
+  public static long waiterId(byte[] key) {
+    return ByteBuffer.wrap(key, 10, 8).getLong();
+  }
+
+  public static byte[] sessionWaiter(long session, long id) {
+    return ByteBuffer.allocate(17).put(SESSION_WAITERS).putLong(session).putLong(id).array();
+  }
+
+  public static byte[] sessionWaitersPrefix(long session) {
+    return ByteBuffer.allocate(9).put(SESSION_WAITERS).putLong(session).array();
+  }
+
+  public static byte[] lease(long ino) {
+    return ByteBuffer.allocate(9).put(LEASE).putLong(ino).array();
+  }
+
+  public static byte[] sessionLease(long session, long ino) {
+    return ByteBuffer.allocate(17).put(SESSION_LEASES).putLong(session).putLong(ino).array();
+  }
+
+  public static byte[] sessionLeasesPrefix(long session) {
+    return ByteBuffer.allocate(9).put(SESSION_LEASES).putLong(session).array();
+  }
+
+  /** The second u64 of a two-id key (a session index's inode or waiter id). */
+  public static long u64At9(byte[] key) {
+    return ByteBuffer.wrap(key, 9, 8).getLong();
   }
 
   public static byte[] extent(long ino, long fileOff) {
