@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       DecommissionCommand.class,
       RecommissionCommand.class,
       TransferLeaderCommand.class,
-      RebalanceCommand.class
+      RebalanceCommand.class,
+      SessionsCommand.class,
+      EvictCommand.class
     })
 final class AdminCommand extends ParentCommand {}

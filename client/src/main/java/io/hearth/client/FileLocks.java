@@ -1,55 +1,59 @@
 package io.hearth.client;
 
+import io.hearth.client.locks.LocalLocks;
+import io.hearth.client.locks.Locks;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.posix.LockTable;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * Record locks (fcntl F_GETLK/F_SETLK/F_SETLKW, OFD locks) and flock locks of this client's
- * callers, by inode and lock owner (the kernel's: a process's files table, or an open file
- * description). The rules are Linux's ({@link LockTable}): POSIX and flock locks live apart, a
- * POSIX lock goes when its owner closes any descriptor of the file, a flock lock when its open file
- * description is released.
- *
- * <p>{@link #local} keeps them in this client (one node): they hold between the processes of one
- * mount, as a kernel keeps them. The cluster-wide table (sessions and leases) implements the same
- * interface.
+ * The locks API of the client, as a FUSE bridge serves them (fcntl F_GETLK/F_SETLK/F_SETLKW, OFD
+ * locks, flock): {@link HearthClient#locks} for cluster-wide ones, {@link #local} for one node's.
+ * The rules are Linux's; see {@link Locks} for each call's contract.
  */
-public interface FileLocks {
-  /** F_GETLK: the first lock that keeps {@code want} from being granted, if any. */
-  Optional<LockTable.Lock> test(long ino, LockTable.Lock want) throws HearthException;
+public final class FileLocks {
+  private final Locks locks;
 
-  /**
-   * F_SETLK ({@code wait} false: EAGAIN on a conflict), F_SETLKW ({@code wait}: until granted,
-   * EINTR once {@code interrupted}, EDEADLK when waiting would close a cycle of waiters), or
-   * F_UNLCK.
-   */
-  void lock(long ino, LockTable.Lock want, boolean wait, BooleanSupplier interrupted)
-      throws HearthException;
+  FileLocks(Locks locks) {
+    this.locks = locks;
+  }
+
+  /** Locks kept by this client only: between the processes of one node. */
+  public static FileLocks local() {
+    return new FileLocks(new LocalLocks());
+  }
+
+  /** F_GETLK: the first lock that keeps {@code want} from being granted, if any. */
+  public Optional<LockTable.Lock> test(long ino, LockTable.Lock want) throws HearthException {
+    return locks.test(ino, want);
+  }
+
+  /** F_SETLK, F_SETLKW ({@code wait}), or F_UNLCK. */
+  public void lock(long ino, LockTable.Lock want, boolean wait, BooleanSupplier interrupted)
+      throws HearthException {
+    locks.lock(ino, want, wait, interrupted);
+  }
 
   /** Every POSIX lock of {@code owner} on the file goes (a close of any of its descriptors). */
-  void releaseAll(long ino, LockTable.Owner owner);
+  public void releaseAll(long ino, LockTable.Owner owner) {
+    locks.releaseAll(ino, owner);
+  }
 
-  /**
-   * flock(2): LOCK_SH (READ), LOCK_EX (WRITE) or LOCK_UN (UNLOCK) on the whole file, held by the
-   * open file description {@code owner}; EAGAIN with LOCK_NB on a conflict, EINTR once interrupted.
-   * A conversion releases first, as Linux's does (it is not atomic).
-   */
-  void flock(
+  /** flock(2) on the whole file by the open file description {@code owner}. */
+  public void flock(
       long ino,
       LockTable.Owner owner,
       LockTable.Type type,
       int pid,
       boolean wait,
       BooleanSupplier interrupted)
-      throws HearthException;
+      throws HearthException {
+    locks.flock(ino, owner, type, pid, wait, interrupted);
+  }
 
   /** The open file description {@code owner} was released: its flock lock goes. */
-  void releaseFlock(long ino, LockTable.Owner owner);
-
-  /** Locks kept by this client only: between the processes of one node. */
-  static FileLocks local() {
-    return new io.hearth.client.locks.LocalLocks();
+  public void releaseFlock(long ino, LockTable.Owner owner) {
+    locks.releaseFlock(ino, owner);
   }
 }

@@ -1,7 +1,7 @@
 package io.hearth.client;
 
 import io.hearth.client.meta.MetaClient;
-import io.hearth.client.vfs.FileLayer;
+import io.hearth.client.session.ClientSession;
 import io.hearth.client.vfs.Vfs;
 import io.hearth.protocol.FileMode;
 import io.hearth.protocol.HearthException;
@@ -33,6 +33,10 @@ import java.util.function.Function;
  * users).
  */
 public final class HearthClient implements AutoCloseable {
+  static {
+    CommonPool.widen(); // a Java program's too, if it has not used the pool yet (see CommonPool)
+  }
+
   /** For {@link #utimens}: set this time to the server's now. */
   public static final long UTIME_NOW = Long.MAX_VALUE;
 
@@ -58,9 +62,60 @@ public final class HearthClient implements AutoCloseable {
   }
 
   public static HearthClient connect(ClusterSpec spec) {
+    return connect(spec, SessionOptions.DEFAULT);
+  }
+
+  /**
+   * How this client's session describes it and behaves: shown by {@code hearth admin sessions}.
+   *
+   * @param mountPoint where a FUSE bridge mounts it ("" for a Java program)
+   * @param ttlMs how long the cluster keeps the session's locks after it last heard from it (0: the
+   *     cluster's default, 10 s)
+   * @param leases whether files whose locks no other node uses are leased here (lock calls on them
+   *     then cost no round trip)
+   */
+  public record SessionOptions(String mountPoint, int ttlMs, boolean leases) {
+    public static final SessionOptions DEFAULT = new SessionOptions("", 0, true);
+  }
+
+  /**
+   * Connects with a session of these options. The session is opened at the first open or lock,
+   * ended by {@link #close}; what it holds goes with it.
+   */
+  public static HearthClient connect(ClusterSpec spec, SessionOptions options) {
     MetaClient meta = new MetaClient(spec.metaGroup());
+    ClientSession.Description d =
+        new ClientSession.Description(hostName(), options.mountPoint(), version(), options.ttlMs());
     return new HearthClient(
-        new NamespaceCalls(meta, Credentials.ofProcess(), new FileLayer(meta)), true);
+        new NamespaceCalls(meta, Credentials.ofProcess(), new FileLayer(meta, d, options.leases())),
+        true);
+  }
+
+  /** This host's name, as sessions record it ("unknown" if it has none). */
+  public static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static String version() {
+    String v = HearthClient.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /**
+   * Cluster-wide record and flock locks, owned by this client's session: what a FUSE bridge serves
+   * the kernel's lock calls with.
+   */
+  public FileLocks locks() {
+    return new FileLocks(calls.files().locks());
+  }
+
+  /** This client's session id now (opening one if none is open); for logs and admin tools. */
+  public long sessionId() throws HearthException {
+    return calls.files().session().id();
   }
 
   /** A view of this client acting as another user; closing the view does not close this client. */

@@ -2,7 +2,6 @@ package io.hearth.client;
 
 import com.google.protobuf.ByteString;
 import io.hearth.client.meta.MetaClient;
-import io.hearth.client.vfs.FileLayer;
 import io.hearth.client.vfs.OpenInode;
 import io.hearth.client.vfs.Vfs;
 import io.hearth.protocol.Errno;
@@ -52,8 +51,8 @@ import java.util.function.Function;
  * shows its unflushed writes and waiting changes and tells the file what the namespace said; chmod,
  * chown, utimens and truncate of an open file go through it (after what it wrote); a call the
  * namespace refuses with EACCES while a waiting chmod would let it through commits that chmod and
- * asks again; an unlink or a rename over a file this client has open keeps it as an orphan until
- * its last close.
+ * asks again. Every open carries a claim of the client's session, so that a file unlinked or
+ * renamed over while open here stays (an orphan) until its last close here.
  *
  * <p>Thread-safe; immutable.
  */
@@ -235,69 +234,25 @@ final class NamespaceCalls {
   }
 
   /**
-   * unlink(2). A file this client has open stays readable and writable through its handles until
-   * the last one closes (an orphan): costs a stat of the name first, only while some file is open.
+   * unlink(2). A file open anywhere (a session holds it) stays readable and writable through its
+   * descriptors until the last one closes: the namespace keeps it as an orphan.
    */
   void unlink(Loc loc) throws HearthException {
-    OpenAt held = openInodeAt(loc, false);
-    UnlinkReq.Builder u = UnlinkReq.newBuilder().setLoc(loc);
-    if (held != null) {
-      u.setHolder(files.holderId());
-    }
-    Futures.join(write(b -> b.setUnlink(u)));
-    if (held != null) {
-      held.inode().mayBeOrphan();
-    }
+    Futures.join(unlinkAsync(loc));
   }
 
-  /** {@link #unlink} without waiting: one request while no file is open here. */
   CompletableFuture<Void> unlinkAsync(Loc loc) {
-    if (!anyOpen()) {
-      return write(b -> b.setUnlink(UnlinkReq.newBuilder().setLoc(loc))).thenApply(r -> null);
-    }
-    return onVirtualThread(() -> unlink(loc));
+    return write(b -> b.setUnlink(UnlinkReq.newBuilder().setLoc(loc))).thenApply(r -> null);
   }
 
-  /** {@link #rename} without waiting: one request while no file is open here. */
   CompletableFuture<Void> renameAsync(Loc from, Loc to, int flags) {
-    if (!anyOpen()) {
-      return write(b -> b.setRename(RenameReq.newBuilder().setFrom(from).setTo(to).setFlags(flags)))
-          .thenApply(r -> null);
-    }
-    return onVirtualThread(() -> rename(from, to, flags));
+    return write(b -> b.setRename(RenameReq.newBuilder().setFrom(from).setTo(to).setFlags(flags)))
+        .thenApply(r -> null);
   }
 
-  private boolean anyOpen() {
-    Vfs v = files.ifStarted();
-    return v != null && v.anyOpen();
-  }
-
-  private static CompletableFuture<Void> onVirtualThread(CheckedVoid call) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try {
-                call.run();
-                f.complete(null);
-              } catch (HearthException | RuntimeException e) {
-                f.completeExceptionally(e);
-              }
-            });
-    return f;
-  }
-
-  /** rename(2) / renameat2(2); a replaced file this client has open is kept as unlink keeps it. */
+  /** rename(2) / renameat2(2); a replaced file open anywhere is kept as unlink keeps it. */
   void rename(Loc from, Loc to, int flags) throws HearthException {
-    OpenAt held = openInodeAt(to, false);
-    RenameReq.Builder r = RenameReq.newBuilder().setFrom(from).setTo(to).setFlags(flags);
-    if (held != null) {
-      r.setHolder(files.holderId());
-    }
-    Futures.join(write(b -> b.setRename(r)));
-    if (held != null) {
-      held.inode().mayBeOrphan();
-    }
+    Futures.join(renameAsync(from, to, flags));
   }
 
   /**
@@ -393,10 +348,18 @@ final class NamespaceCalls {
         o.inode().commitNow();
       }
     }
+    // the session holds the file from this open on, should its name go while it is open here
+    files.session().id(); // opened if none is: the request carries it
+    long claim = files.session().nextClaim();
     Function<MetaRequest.Builder, MetaRequest.Builder> op =
-        b -> b.setOpen(OpenReq.newBuilder().setLoc(loc).setFlags(flags).setMode(mode));
-    return grantedByWaitingChanges(
-        loc, () -> Futures.join(OpenRule.changes(flags) ? write(op) : read(op)).getOpen());
+        b ->
+            b.setOpen(
+                OpenReq.newBuilder().setLoc(loc).setFlags(flags).setMode(mode).setClaim(claim));
+    OpenReply r =
+        grantedByWaitingChanges(
+            loc, () -> Futures.join(OpenRule.changes(flags) ? write(op) : read(op)).getOpen());
+    files.session().opened(r.getAttr().getIno(), claim);
+    return r;
   }
 
   // ---- open files ----

@@ -62,6 +62,9 @@ final class HearthInodeFs implements InodeFileSystem {
   /** Directory entries fetched per readdir request from the namespace. */
   static final int READDIR_PAGE_ENTRIES = 256;
 
+  /** How long a lock's answer waits for the kernel to drop pages the grant found stale. */
+  static final long PUSH_WAIT_MS = 2_000;
+
   /** Linux open(2) flags the client understands (same values). */
   private static final int OPEN_FLAGS_KNOWN =
       HearthFile.O_ACCMODE
@@ -429,28 +432,34 @@ final class HearthInodeFs implements InodeFileSystem {
         });
   }
 
-  /** Every close(2) of a descriptor: the data is safe when it returns, and the owner's locks go. */
+  /**
+   * Every close(2) of a descriptor: the data is safe when it returns, and the owner's locks go,
+   * after the data: another node granted them next reads what was written under them.
+   */
   @Override
   public void flush(Caller c, long nodeId, long fh, long lockOwner) throws FuseError {
     counts.count("flush");
-    locks.releaseAll(nodeId, owner(lockOwner));
-    call(
-        "flush",
-        nodeId,
-        () -> {
-          HearthFile f = handles.get(fh);
-          boolean setIds = (f.view().mode() & (FileMode.S_ISUID | FileMode.S_ISGID)) != 0;
-          f.flush();
-          if (setIds
-              && credentialsOf(c).uid() != 0
-              && (f.view().mode() & (FileMode.S_ISUID | FileMode.S_ISGID)) == 0
-              && notifier != null) {
-            // the namespace dropped setuid/setgid with this caller's write (HANDLE_KILLPRIV): the
-            // kernel's cached mode is out of date; attributes only, no lock needed
-            notifier.invalInode(nodeId, -1, 0);
-          }
-          return null;
-        });
+    try {
+      call(
+          "flush",
+          nodeId,
+          () -> {
+            HearthFile f = handles.get(fh);
+            boolean setIds = (f.view().mode() & (FileMode.S_ISUID | FileMode.S_ISGID)) != 0;
+            f.flush();
+            if (setIds
+                && credentialsOf(c).uid() != 0
+                && (f.view().mode() & (FileMode.S_ISUID | FileMode.S_ISGID)) == 0
+                && notifier != null) {
+              // the namespace dropped setuid/setgid with this caller's write (HANDLE_KILLPRIV):
+              // the kernel's cached mode is out of date; attributes only, no lock needed
+              notifier.invalInode(nodeId, -1, 0);
+            }
+            return null;
+          });
+    } finally {
+      locks.releaseAll(nodeId, owner(lockOwner));
+    }
   }
 
   @Override
@@ -692,6 +701,11 @@ final class HearthInodeFs implements InodeFileSystem {
             locks.flock(nodeId, owner(owner), type, lock.pid(), sleep, c::interrupted);
           } else {
             locks.lock(nodeId, want, sleep, c::interrupted);
+          }
+          if (type != LockTable.Type.UNLOCK) {
+            // a grant may have found the file changed by another node: the kernel's pages of it
+            // are dropped before the locker reads under the lock
+            caches.awaitPushed(PUSH_WAIT_MS);
           }
           return null;
         });

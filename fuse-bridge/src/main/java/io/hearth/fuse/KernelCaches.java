@@ -143,6 +143,33 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
     }
   }
 
+  /**
+   * Waits until every push queued before this call is done, at most {@code timeoutMs} (the pusher
+   * may be held up by the kernel): so a lock's grant answers after the pages it made stale are
+   * dropped. Returns at once when nothing is queued.
+   */
+  void awaitPushed(long timeoutMs) {
+    if (pushes.isEmpty() || pusher == null) {
+      return;
+    }
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    try {
+      boolean queued =
+          pushes.offer(
+              n -> {
+                done.countDown();
+                return 0;
+              },
+              timeoutMs,
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (!queued || !done.await(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        LOG.warn("invalidations still queued after {} ms; answering anyway", timeoutMs);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private void push() {
     while (true) {
       java.util.function.ToIntFunction<Notifier> push;

@@ -36,6 +36,13 @@ import picocli.CommandLine.Parameters;
       "  readahead_kb=N   kernel readahead (default 1024)",
       "  max_write=BYTES  largest write request (default 1048576)",
       "  writeback_cache  let the kernel buffer writes too (default off)",
+      "  threads=N        requests served at once (default 16)",
+      "  session_ttl=S    how long the cluster keeps this mount's locks once it stops hearing from"
+          + " it (default 10 s; 1 to 300)",
+      "  locks=cluster|local   fcntl and flock locks held across every mount (default) or this"
+          + " mount only",
+      "  no_lock_leases   every lock call asks the cluster (default: a file no other mount locks"
+          + " is leased here, its lock calls cost no round trip)",
       "  fstab words (defaults, _netdev, nofail, noauto, x-systemd.*) are ignored."
     })
 public final class MountMain implements Callable<Integer> {
@@ -130,7 +137,11 @@ public final class MountMain implements Callable<Integer> {
     }
     HearthClient client;
     try {
-      client = HearthClient.connect(members);
+      client =
+          HearthClient.connect(
+              members,
+              new HearthClient.SessionOptions(
+                  dir.toString(), opts.sessionTtlMs(), opts.lockLeases()));
       probe(client, spec);
     } catch (Exception e) {
       return fail(1, e.getMessage());

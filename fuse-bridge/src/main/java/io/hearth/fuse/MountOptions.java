@@ -21,6 +21,9 @@ record MountOptions(
     int maxWriteBytes,
     boolean writebackCache,
     int threads,
+    int sessionTtlMs,
+    boolean clusterLocks,
+    boolean lockLeases,
     List<String> fuseOptions) {
 
   static final int MAX_WRITE_BYTES_MAX = 1 << 20; // the kernel's FUSE_MAX_MAX_PAGES * 4 KiB
@@ -31,6 +34,11 @@ record MountOptions(
   static final int THREADS_DEFAULT = 16;
 
   static final int THREADS_MAX = 256;
+
+  /** The session's TTL bounds, as the meta group accepts them (Sessions.TTL_MIN/MAX_MS). */
+  static final double SESSION_TTL_S_MIN = 1;
+
+  static final double SESSION_TTL_S_MAX = 300;
 
   /** What reaches the kernel's mount: its own options and the read-only flag. */
   static final Set<String> KERNEL_OPTIONS = Set.of("allow_other", "default_permissions", "ro");
@@ -63,7 +71,7 @@ record MountOptions(
 
   static MountOptions defaults() {
     return new MountOptions(
-        1.0, 1.0, 1.0, 1024, MAX_WRITE_BYTES_MAX, false, THREADS_DEFAULT, List.of());
+        1.0, 1.0, 1.0, 1024, MAX_WRITE_BYTES_MAX, false, THREADS_DEFAULT, 0, true, true, List.of());
   }
 
   /** Parses comma-separated option lists (each as given to one {@code -o}). */
@@ -76,6 +84,9 @@ record MountOptions(
     int maxWrite = d.maxWriteBytes;
     boolean writeback = d.writebackCache;
     int threads = d.threads;
+    int ttlMs = d.sessionTtlMs;
+    boolean cluster = d.clusterLocks;
+    boolean leases = d.lockLeases;
     List<String> fuse = new ArrayList<>();
     for (String list : lists) {
       for (String opt : list.split(",")) {
@@ -94,6 +105,10 @@ record MountOptions(
           case "writeback_cache" -> writeback = true;
           case "no_writeback_cache" -> writeback = false;
           case "threads" -> threads = integer(key, value, 1, THREADS_MAX);
+          case "session_ttl" -> ttlMs = sessionTtlMs(key, value);
+          case "locks" -> cluster = lockScope(value);
+          case "lock_leases" -> leases = true;
+          case "no_lock_leases" -> leases = false;
           case "fsname", "subtype" ->
               throw new IllegalArgumentException(
                   "-o " + key + " is set by hearth mount itself (fuse.hearth)");
@@ -109,7 +124,40 @@ record MountOptions(
       }
     }
     return new MountOptions(
-        entry, attr, negative, readahead, maxWrite, writeback, threads, List.copyOf(fuse));
+        entry,
+        attr,
+        negative,
+        readahead,
+        maxWrite,
+        writeback,
+        threads,
+        ttlMs,
+        cluster,
+        leases,
+        List.copyOf(fuse));
+  }
+
+  private static int sessionTtlMs(String key, String value) {
+    double s = seconds(key, value);
+    if (s < SESSION_TTL_S_MIN || s > SESSION_TTL_S_MAX) {
+      throw new IllegalArgumentException(
+          "-o " + key + "=" + value + ": must be 1 to " + (int) SESSION_TTL_S_MAX + " seconds");
+    }
+    return (int) Math.round(s * 1000);
+  }
+
+  /** {@code locks=cluster} (the default: held across every mount) or {@code locks=local}. */
+  private static boolean lockScope(String value) {
+    if ("cluster".equals(value)) {
+      return true;
+    }
+    if ("local".equals(value)) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "-o locks="
+            + value
+            + ": must be cluster (every mount sees them) or local (this mount only)");
   }
 
   private static double seconds(String key, String value) {

@@ -60,7 +60,7 @@ final class Mounted {
             client,
             new Callers(Path.of("/proc"), System::nanoTime),
             options,
-            FileLocks.local(),
+            options.clusterLocks() ? client.locks() : FileLocks.local(),
             caches,
             new RequestCounts());
     SessionOptions so =
@@ -74,6 +74,9 @@ final class Mounted {
             "hearth",
             options.fuseOptions(),
             STOP_TIMEOUT);
+    if (options.clusterLocks()) {
+      LOG.info("session {}: this mount's locks and open files", client.sessionId());
+    }
     Session session = Session.mount(fs, mountpoint, so);
     caches.start(session.notifier());
     fs.notifyThrough(session.notifier());

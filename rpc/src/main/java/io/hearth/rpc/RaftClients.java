@@ -79,6 +79,14 @@ public final class RaftClients {
   public static final Profile SERVICE =
       new Profile("service", 10_000, 4, new Backoff(200, 1_000), 0, 0);
 
+  /**
+   * A session's keep-alive, which the leader holds for up to {@code waitMs}: one attempt (the
+   * session's loop retries, with its own backoff) that may take the wait and a margin.
+   */
+  public static Profile sessionPoll(long waitMs) {
+    return new Profile("session-poll", waitMs + 3_000, 3, SHORT, 0, 0);
+  }
+
   /** One question with a deadline, no retry: status surveys, probes, repair fetches. */
   public static Profile askOnce(long timeoutMs) {
     return new Profile("ask-once", timeoutMs, 1, SHORT, 0, 0);

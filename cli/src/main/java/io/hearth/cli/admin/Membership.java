@@ -16,6 +16,9 @@ import io.hearth.protocol.meta.MapSetReq;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
 import io.hearth.protocol.meta.NodeInfo;
+import io.hearth.protocol.meta.SessionExpireReq;
+import io.hearth.protocol.meta.SessionInfo;
+import io.hearth.protocol.meta.SessionListReq;
 import io.hearth.rpc.Futures;
 import io.hearth.rpc.RaftClients;
 import io.hearth.rpc.ReplyCodec;
@@ -89,6 +92,25 @@ public final class Membership implements AutoCloseable {
   }
 
   static final long FIRST_MAP_WAIT_MS = 30_000;
+
+  /** Every open client session, with what it holds and when the leader last heard from it. */
+  public List<SessionInfo> sessions() throws HearthException {
+    return call(MetaRequest.newBuilder().setSessionList(SessionListReq.getDefaultInstance()), true)
+        .getSessions()
+        .getSessionsList();
+  }
+
+  /**
+   * Ends a session now, as its expiry would: its locks and leases are released (its waiters woken),
+   * files only it held open are reaped, and its client's next write is refused.
+   */
+  public void evict(long session, String by) throws HearthException {
+    call(
+        MetaRequest.newBuilder()
+            .setSessionExpire(
+                SessionExpireReq.newBuilder().addSessions(session).setReason("evicted by " + by)),
+        false);
+  }
 
   /** Applies an edit to the current map, again on a conflicting change; the new map. */
   public ClusterMap update(UnaryOperator<ClusterMap> edit) throws HearthException {

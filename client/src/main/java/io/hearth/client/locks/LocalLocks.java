@@ -1,6 +1,5 @@
 package io.hearth.client.locks;
 
-import io.hearth.client.FileLocks;
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.posix.LockTable;
@@ -24,7 +23,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Thread-safe: one monitor for the whole table (lock calls are rare next to reads and writes).
  */
-public final class LocalLocks implements FileLocks {
+public final class LocalLocks implements Locks {
   static final long INTERRUPT_POLL_MS = 50;
   static final int WAITERS_MAX = 4096;
 

@@ -2,8 +2,10 @@ package io.hearth.client.meta;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.SessionEndedException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.Futures;
 import io.hearth.rpc.RaftClients;
 import io.hearth.rpc.ReplyCodec;
 import io.hearth.rpc.Retry;
@@ -14,6 +16,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -64,6 +69,48 @@ public final class MetaClient implements AutoCloseable {
 
   private final Batcher writes = new Batcher(WRITES_IN_FLIGHT_MAX, this::sendWrite);
   private final Batcher reads = new Batcher(READS_IN_FLIGHT_MAX, this::sendRead);
+
+  /** The client's session, stamped on requests that name none (0: none open). */
+  private volatile LongSupplier session = () -> 0;
+
+  private volatile LongConsumer sessionEnded = s -> {};
+
+  /**
+   * Stamps {@code current}'s session on every request that names none, and tells {@code ended} when
+   * the namespace refuses one because its session has ended: such a request is sent once more with
+   * the session then current (it was refused before it changed anything). A request that names its
+   * own session (a lock's, a fenced write's) is never sent again under another.
+   */
+  public void useSession(LongSupplier current, LongConsumer ended) {
+    this.session = current;
+    this.sessionEnded = ended;
+  }
+
+  private MetaRequest stamped(MetaRequest req) {
+    if (req.getSession() != 0 || req.getOpCase() == MetaRequest.OpCase.SESSION_OPEN) {
+      return req;
+    }
+    long s = session.getAsLong();
+    return s == 0 ? req : req.toBuilder().setSession(s).build();
+  }
+
+  /** Sends {@code req} stamped; once more if its stamped session had ended meanwhile. */
+  private CompletableFuture<MetaReply> stampedOnce(
+      MetaRequest req, Function<MetaRequest, CompletableFuture<MetaReply>> send) {
+    MetaRequest first = stamped(req);
+    boolean mine = first != req; // stamped here: may be sent again under the next session
+    return send.apply(first)
+        .exceptionallyCompose(
+            t -> {
+              if (Futures.unwrap(t) instanceof SessionEndedException) {
+                sessionEnded.accept(first.getSession());
+                if (mine) {
+                  return send.apply(stamped(req));
+                }
+              }
+              return CompletableFuture.failedFuture(t);
+            });
+  }
 
   /** A client of the meta group with these members (ids may be placeholders: see ClusterSpec). */
   public MetaClient(RaftGroup group) {
@@ -124,7 +171,7 @@ public final class MetaClient implements AutoCloseable {
   /** A namespace change, through the Raft log; concurrent changes share entries (Batcher). */
   public CompletableFuture<MetaReply> write(MetaRequest req) {
     writesSent.increment();
-    return writes.submit(req);
+    return stampedOnce(req, writes::submit);
   }
 
   /**
@@ -133,7 +180,8 @@ public final class MetaClient implements AutoCloseable {
    */
   public List<CompletableFuture<MetaReply>> writeAll(List<MetaRequest> reqs) {
     writesSent.add(reqs.size());
-    return writes.submitAll(reqs);
+    List<MetaRequest> stamped = reqs.stream().map(this::stamped).toList();
+    return writes.submitAll(stamped);
   }
 
   private CompletableFuture<MetaReply> sendWrite(MetaRequest req) {
@@ -152,7 +200,7 @@ public final class MetaClient implements AutoCloseable {
    */
   public CompletableFuture<MetaReply> read(MetaRequest req) {
     readsSent.increment();
-    return reads.submit(req);
+    return reads.submit(stamped(req));
   }
 
   private CompletableFuture<MetaReply> sendRead(MetaRequest req) {

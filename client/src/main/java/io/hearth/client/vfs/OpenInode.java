@@ -59,12 +59,12 @@ public final class OpenInode {
   private State state = State.OPEN;
   private int handles;
 
-  /** Its last name may have gone while open here: the namespace keeps it until our last close. */
-  private volatile boolean orphan;
+  private final Fence fence;
 
   OpenInode(Attr attr, Caller caller, Parts parts) {
     this.ino = attr.getIno();
-    this.meta = parts.meta();
+    this.fence = parts.fence();
+    this.meta = MetaPort.fenced(parts.meta(), parts.fence(), ino);
     this.clock = parts.wallClock();
     this.contentsChanged = parts.contentsChanged();
     this.namespace = new NamespaceView(attr);
@@ -77,7 +77,7 @@ public final class OpenInode {
             caller,
             lock,
             changed,
-            parts.meta(),
+            meta,
             parts.blocks(),
             parts.executor(),
             parts.buffers(),
@@ -105,7 +105,8 @@ public final class OpenInode {
       BlockBuffers buffers,
       io.hearth.rpc.MonoClock monoClock,
       InstantSource wallClock,
-      java.util.function.LongConsumer contentsChanged) {}
+      java.util.function.LongConsumer contentsChanged,
+      Fence fence) {}
 
   public long ino() {
     return ino;
@@ -138,18 +139,6 @@ public final class OpenInode {
     handles++;
   }
 
-  /**
-   * This client unlinked (or renamed over) the file's name while it had it open, telling the
-   * namespace to keep it as an orphan: the last close releases it.
-   */
-  public void mayBeOrphan() {
-    orphan = true;
-  }
-
-  boolean isOrphan() {
-    return orphan;
-  }
-
   /** Drops a handle; true when it was the last. Caller holds the VFS table lock. */
   boolean release() {
     return --handles == 0;
@@ -172,6 +161,7 @@ public final class OpenInode {
   public long write(long off, ByteBuffer src, boolean append, Caller writer)
       throws HearthException {
     int n = src.remaining();
+    fence.sessionFor(ino); // EIO once a lock of the file was lost
     lock.lock();
     try {
       pipeline.checkError();
@@ -222,6 +212,7 @@ public final class OpenInode {
 
   /** fsync(2): see {@link WritePipeline#fsync}. */
   public void fsync() throws HearthException {
+    fence.sessionFor(ino); // EIO once a lock of the file was lost
     lock.lock();
     try {
       pipeline.fsync();
@@ -339,6 +330,7 @@ public final class OpenInode {
     if (off < 0) {
       throw new HearthException(Errno.EINVAL, "negative offset " + off);
     }
+    fence.sessionFor(ino); // EIO once a lock of the file was lost
     while (true) {
       long gen;
       long size;

@@ -7,9 +7,6 @@ import io.hearth.protocol.meta.Attr;
 import io.hearth.protocol.meta.BlockRef;
 import io.hearth.protocol.meta.Caller;
 import io.hearth.protocol.meta.Extent;
-import io.hearth.protocol.meta.MetaRequest;
-import io.hearth.protocol.meta.ReleaseOrphanReq;
-import io.hearth.rpc.Futures;
 import io.hearth.rpc.MonoClock;
 import java.nio.ByteBuffer;
 import java.time.InstantSource;
@@ -21,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.function.LongConsumer;
 
 /**
  * The client's file layer: the table of open inodes and the machinery they share (the block cache,
@@ -47,17 +45,32 @@ public final class Vfs implements AutoCloseable, BlockIo {
   private final Map<Long, OpenInode> open = new HashMap<>();
 
   private final OpenInode.Parts parts;
+  private final LongConsumer closedHere;
 
   public Vfs(MetaClient meta, BlockClient blocks) {
-    this(meta, blocks, ino -> {});
+    this(meta, blocks, ino -> {}, Fence.NONE, ino -> {});
   }
 
   /**
    * @param contentsChanged told the inode number when a reply shows that an open file's contents
    *     changed elsewhere (the bridge drops the kernel's cache of it)
+   * @param fence the session each file's changes carry (its locks')
+   * @param closedHere told the inode number when its last handle here closed
    */
-  public Vfs(MetaClient meta, BlockClient blocks, java.util.function.LongConsumer contentsChanged) {
-    this(MetaPort.of(meta), blocks, InstantSource.system(), MonoClock.SYSTEM, contentsChanged);
+  public Vfs(
+      MetaClient meta,
+      BlockClient blocks,
+      LongConsumer contentsChanged,
+      Fence fence,
+      LongConsumer closedHere) {
+    this(
+        MetaPort.of(meta),
+        blocks,
+        InstantSource.system(),
+        MonoClock.SYSTEM,
+        contentsChanged,
+        fence,
+        closedHere);
   }
 
   /**
@@ -70,12 +83,16 @@ public final class Vfs implements AutoCloseable, BlockIo {
       BlockClient blocks,
       InstantSource wallClock,
       MonoClock monoClock,
-      java.util.function.LongConsumer contentsChanged) {
+      LongConsumer contentsChanged,
+      Fence fence,
+      LongConsumer closedHere) {
     this.meta = meta;
     this.blocks = blocks;
+    this.closedHere = closedHere;
     this.cache = new ChunkCache(blocks, executor, CACHE_BYTES, FETCHES_IN_FLIGHT_MAX);
     this.parts =
-        new OpenInode.Parts(meta, this, executor, buffers, monoClock, wallClock, contentsChanged);
+        new OpenInode.Parts(
+            meta, this, executor, buffers, monoClock, wallClock, contentsChanged, fence);
   }
 
   public BlockClient blocks() {
@@ -125,8 +142,8 @@ public final class Vfs implements AutoCloseable, BlockIo {
         failed = failed != null ? failed : e;
       }
     }
-    if (last && n.isOrphan()) {
-      releaseOrphan(n);
+    if (last) {
+      closedHere.accept(n.ino());
     }
     if (failed != null) {
       throw failed;
@@ -239,23 +256,6 @@ public final class Vfs implements AutoCloseable, BlockIo {
       n.commitNow();
     } catch (HearthException ignored) {
       // the file's own close would have reported it; the client is going away
-    }
-    if (n.isOrphan()) {
-      releaseOrphan(n);
-    }
-  }
-
-  /** The last handle of an orphan closed: the namespace may delete it now. */
-  private void releaseOrphan(OpenInode n) {
-    try {
-      Futures.join(
-          meta.write(
-              MetaRequest.newBuilder()
-                  .setCaller(Caller.newBuilder().setUid(0))
-                  .setReleaseOrphan(ReleaseOrphanReq.newBuilder().setIno(n.ino()))
-                  .build()));
-    } catch (HearthException e) {
-      // it stays an orphan, holding its space, until this client's session ends
     }
   }
 }

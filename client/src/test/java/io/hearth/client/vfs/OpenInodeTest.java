@@ -46,7 +46,20 @@ class OpenInodeTest {
           new BlockBuffers(),
           MonoClock.SYSTEM,
           InstantSource.system(),
-          changed::add);
+          changed::add,
+          this::fence);
+
+  /** What the lock layer would say: the session of the file's locks, or EIO once they are lost. */
+  private volatile long fenceSession;
+
+  private volatile boolean fenceLost;
+
+  private long fence(long ino) throws HearthException {
+    if (fenceLost) {
+      throw new HearthException(Errno.EIO, "lock lost");
+    }
+    return fenceSession;
+  }
 
   @AfterEach
   void stop() {
@@ -67,6 +80,31 @@ class OpenInodeTest {
     byte[] dst = new byte[len];
     int n = f.read(off, dst, 0, len, false);
     return n <= 0 ? new byte[0] : java.util.Arrays.copyOf(dst, n);
+  }
+
+  @Test
+  void changesToALockedFileCarryItsLocksSessionAndFailOnceTheyAreLost() throws Exception {
+    OpenInode f = open();
+    fenceSession = 77;
+    f.write(0, ByteBuffer.wrap(bytes(10, 1)), false);
+    f.flush();
+    List<MetaRequest> last = ns.entries().get(ns.entries().size() - 1);
+    assertEquals(77, last.get(0).getSession(), "the commit carries the locks' session");
+    f.write(10, ByteBuffer.wrap(bytes(10, 2)), false);
+    fenceLost = true;
+    assertErrno(Errno.EIO, () -> f.flush(), "buffered data of a lost lock is not committed");
+    assertErrno(Errno.EIO, () -> f.write(0, ByteBuffer.wrap(bytes(1, 3)), false));
+    assertErrno(Errno.EIO, () -> f.read(0, new byte[10], 0, 10, false));
+    assertErrno(Errno.EIO, f::fsync);
+  }
+
+  interface Call {
+    void run() throws Exception;
+  }
+
+  private static void assertErrno(Errno want, Call c, String... why) {
+    HearthException e = assertThrows(HearthException.class, c::run, String.join(" ", why));
+    assertEquals(want, e.errno(), String.join(" ", why));
   }
 
   @Test

@@ -297,10 +297,11 @@ public final class MetaStateMachine extends LifecycleStateMachine {
 
   /** A session list with when the leader last heard from each. */
   private MetaReply withLastHeard(MetaReply reply) {
-    Map<Long, Long> heard = sessions.lastHeardMsAgo();
+    Map<Long, SessionHub.Heard> heard = sessions.heard();
     SessionList.Builder b = reply.getSessions().toBuilder();
     for (SessionInfo.Builder s : b.getSessionsBuilderList()) {
-      s.setLastHeardMsAgo(heard.getOrDefault(s.getSession(), -1L));
+      SessionHub.Heard h = heard.getOrDefault(s.getSession(), new SessionHub.Heard(-1, -1));
+      s.setLastHeardMsAgo(h.lastHeardMsAgo()).setOpenFiles(h.openFiles());
     }
     return reply.toBuilder().setSessions(b).build();
   }
@@ -329,7 +330,7 @@ public final class MetaStateMachine extends LifecycleStateMachine {
     } finally {
       storeLock.readLock().unlock();
     }
-    sessions.activate(open);
+    sessions.activate(open, getLastAppliedTermIndex().getTerm());
     LOG.info("{}: leading; {} sessions, each with a fresh TTL", getId(), open.size());
   }
 

@@ -2,6 +2,7 @@ package io.hearth.server.meta;
 
 import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.meta.Claim;
 import io.hearth.protocol.meta.LeaseRecall;
 import io.hearth.protocol.meta.LockGranted;
 import io.hearth.protocol.meta.MetaReply;
@@ -56,6 +57,9 @@ public final class SessionHub implements OpContext.Claims {
   private final Set<Long> reaping = new HashSet<>();
   private boolean active;
 
+  /** This leadership's term: event numbers count from 1 in it. */
+  private long epoch;
+
   public SessionHub(MonoClock clock) {
     this.clock = clock;
   }
@@ -70,13 +74,14 @@ public final class SessionHub implements OpContext.Claims {
     long lastSeq;
     boolean resync;
     boolean claimsKnown;
-    final Set<Long> claims = new HashSet<>();
+
+    /** Files it holds open: inode -> the serial of its latest open. */
+    final Map<Long, Long> claims = new HashMap<>();
 
     /** Leases recalled and not yet handed back: inode -> when first recalled (clock ns). */
     final Map<Long, Long> recalls = new HashMap<>();
 
     CompletableFuture<MetaReply> held;
-    long heldAfter;
 
     Live(long id, int ttlMs, long nowNs) {
       this.id = id;
@@ -91,7 +96,8 @@ public final class SessionHub implements OpContext.Claims {
    * This member leads now, and has applied every entry before its leadership: {@code open} are the
    * sessions the namespace holds. Each gets a fresh TTL and must resync.
    */
-  public synchronized void activate(List<SessionInfo> open) {
+  public synchronized void activate(List<SessionInfo> open, long term) {
+    epoch = term;
     sessions.clear();
     reaping.clear();
     long now = clock.nanos();
@@ -158,7 +164,7 @@ public final class SessionHub implements OpContext.Claims {
             l.recalls.remove(r.ino());
           }
         }
-        case Effects.Opened o -> claim(o.session(), o.ino());
+        case Effects.Opened o -> claim(o.session(), o.ino(), o.claim());
       }
     }
   }
@@ -178,10 +184,16 @@ public final class SessionHub implements OpContext.Claims {
     }
   }
 
-  private void claim(long session, long ino) {
+  private void claim(long session, long ino, long serial) {
     Live l = sessions.get(session);
-    if (l != null && l.claims.size() < CLAIMS_PER_SESSION_MAX) {
-      l.claims.add(ino);
+    if (l != null) {
+      claim(l, ino, serial);
+    }
+  }
+
+  private static void claim(Live l, long ino, long serial) {
+    if (l.claims.size() < CLAIMS_PER_SESSION_MAX || l.claims.containsKey(ino)) {
+      l.claims.merge(ino, serial, Math::max);
     }
   }
 
@@ -189,7 +201,7 @@ public final class SessionHub implements OpContext.Claims {
   @Override
   public synchronized boolean holds(long session, long ino) {
     Live l = sessions.get(session);
-    return active && l != null && l.claims.contains(ino) && !reaping.contains(ino);
+    return active && l != null && l.claims.containsKey(ino) && !reaping.contains(ino);
   }
 
   // ---- polls ----
@@ -213,7 +225,8 @@ public final class SessionHub implements OpContext.Claims {
     long now = clock.nanos();
     l.lastHeardNs = now;
     l.deadlineNs = now + TimeUnit.MILLISECONDS.toNanos(l.ttlMs);
-    while (!l.events.isEmpty() && l.events.peekFirst().getSeq() <= req.getAfterEvent()) {
+    long after = req.getEpoch() == epoch ? req.getAfterEvent() : 0; // else it counts another's
+    while (!l.events.isEmpty() && l.events.peekFirst().getSeq() <= after) {
       l.events.removeFirst();
     }
     updateClaims(l, req);
@@ -222,7 +235,6 @@ public final class SessionHub implements OpContext.Claims {
     }
     CompletableFuture<MetaReply> f = new CompletableFuture<>();
     l.held = f;
-    l.heldAfter = req.getAfterEvent();
     int waitMs = Math.min(Math.min(req.getWaitMs(), l.ttlMs / 2), POLL_WAIT_MAX_MS);
     if (!l.events.isEmpty() || l.resync || waitMs == 0) {
       answer(l);
@@ -238,12 +250,15 @@ public final class SessionHub implements OpContext.Claims {
       l.claimsKnown = true;
       l.resync = false;
     }
-    for (long ino : req.getOpenInosList()) {
-      if (l.claims.size() < CLAIMS_PER_SESSION_MAX) {
-        l.claims.add(ino);
+    for (Claim c : req.getOpenList()) {
+      claim(l, c.getIno(), c.getSerial());
+    }
+    for (Claim c : req.getClosedList()) {
+      Long latest = l.claims.get(c.getIno());
+      if (latest != null && latest <= c.getSerial()) {
+        l.claims.remove(c.getIno()); // else opened again since: still held
       }
     }
-    req.getClosedInosList().forEach(l.claims::remove);
   }
 
   private synchronized void timedOut(Live l, CompletableFuture<MetaReply> f) {
@@ -253,7 +268,7 @@ public final class SessionHub implements OpContext.Claims {
   }
 
   /** Completes the session's held poll, if any, with what it is owed now. */
-  private static void answer(Live l) {
+  private void answer(Live l) {
     CompletableFuture<MetaReply> f = l.held;
     if (f == null) {
       return;
@@ -264,6 +279,7 @@ public final class SessionHub implements OpContext.Claims {
             .setLastEvent(l.lastSeq)
             .setResync(l.resync)
             .setTtlMs(l.ttlMs)
+            .setEpoch(epoch)
             .addAllEvents(l.events);
     f.complete(MetaReply.newBuilder().setPoll(r).build());
   }
@@ -301,7 +317,7 @@ public final class SessionHub implements OpContext.Claims {
       return out;
     }
     Set<Long> held = new HashSet<>();
-    sessions.values().forEach(l -> held.addAll(l.claims));
+    sessions.values().forEach(l -> held.addAll(l.claims.keySet()));
     for (long ino : orphans) {
       if (!held.contains(ino)) {
         reaping.add(ino);
@@ -315,12 +331,18 @@ public final class SessionHub implements OpContext.Claims {
     inos.forEach(reaping::remove);
   }
 
-  /** How long ago the leader last heard from each session it knows (-1: not since it leads). */
-  public synchronized Map<Long, Long> lastHeardMsAgo() {
-    Map<Long, Long> out = new HashMap<>();
+  /**
+   * What the leader knows of a session beyond the log: when it last heard it, what it holds open.
+   */
+  public record Heard(long lastHeardMsAgo, int openFiles) {}
+
+  /** Per session it knows: how long ago it last heard it (-1: not since it leads), files open. */
+  public synchronized Map<Long, Heard> heard() {
+    Map<Long, Heard> out = new HashMap<>();
     long now = clock.nanos();
     for (Live l : sessions.values()) {
-      out.put(l.id, l.lastHeardNs < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - l.lastHeardNs));
+      long ago = l.lastHeardNs < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(now - l.lastHeardNs);
+      out.put(l.id, new Heard(ago, l.claimsKnown ? l.claims.size() : -1));
     }
     return out;
   }

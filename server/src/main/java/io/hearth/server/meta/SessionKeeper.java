@@ -69,7 +69,9 @@ public final class SessionKeeper implements AutoCloseable {
       propose(
           MetaRequest.newBuilder()
               .setSessionExpire(
-                  SessionExpireReq.newBuilder().addAllSessions(expired).setReason("ttl")));
+                  SessionExpireReq.newBuilder()
+                      .addAllSessions(expired)
+                      .setReason(io.hearth.server.meta.ops.Sessions.EXPIRED_BY_TTL)));
     }
     List<Long> orphans = meta.orphans(REAP_BATCH_MAX);
     List<Long> reap = hub.beginReap(orphans);

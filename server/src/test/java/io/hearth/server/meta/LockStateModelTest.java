@@ -345,6 +345,7 @@ class LockStateModelTest extends SemanticsBase {
                       .setSessionPoll(
                           SessionPollReq.newBuilder()
                               .setSession(sessions[s])
+                              .setEpoch(1)
                               .setAfterEvent(lastEvent[s])))
               .getPoll()
               .getEventsList()) {

@@ -33,6 +33,7 @@ public final class MetaHarness implements AutoCloseable {
   private final ManualMonoClock clock = new ManualMonoClock();
   private final SessionHub hub = new SessionHub(clock);
   private long index;
+  private long term = 1;
   private long nowNs = 1_000_000_000_000L;
 
   public MetaHarness(Path dir) throws IOException {
@@ -43,7 +44,7 @@ public final class MetaHarness implements AutoCloseable {
   public MetaHarness(Path dir, LayoutReply layout, long commitWindowNs) throws IOException {
     this.store = MetaStore.open(dir);
     this.ops = new MetaOps(new FixedCapacity(), map -> layout, commitWindowNs);
-    hub.activate(List.of()); // the harness leads from the start
+    hub.activate(List.of(), term); // the harness leads from the start
   }
 
   /** The leader's session hub, acting on what entries and reads do, as on the meta leader. */
@@ -60,7 +61,7 @@ public final class MetaHarness implements AutoCloseable {
   public void newLeader() {
     hub.deactivate();
     try (Txn txn = store.readTxn()) {
-      hub.activate(Sessions.all(txn));
+      hub.activate(Sessions.all(txn), ++term);
     }
   }
 

@@ -11,6 +11,7 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.SessionEndedException;
 import io.hearth.protocol.meta.Attr;
+import io.hearth.protocol.meta.Claim;
 import io.hearth.protocol.meta.LeaseReply;
 import io.hearth.protocol.meta.LeaseReq;
 import io.hearth.protocol.meta.LeaseReturnReq;
@@ -71,8 +72,14 @@ class SessionLockSemanticsTest extends SemanticsBase {
     return poll(SessionPollReq.newBuilder().setSession(fs.session()).setAfterEvent(after));
   }
 
+  /** The epoch of the last poll reply: event numbers count in it. */
+  long epoch;
+
   SessionPollReply poll(SessionPollReq.Builder p) throws Exception {
-    return root.send(MetaRequest.newBuilder().setSessionPoll(p)).getPoll();
+    SessionPollReply r =
+        root.send(MetaRequest.newBuilder().setSessionPoll(p.setEpoch(epoch))).getPoll();
+    epoch = r.getEpoch();
+    return r;
   }
 
   static LockReq.Builder posix(long ino, long owner, int type, long start, long end) {
@@ -288,7 +295,9 @@ class SessionLockSemanticsTest extends SemanticsBase {
   @Test
   void anOrphanStaysWhileASessionHoldsItOpenAndGoesAfter() throws Exception {
     Attr f = root.create("/held", 0644);
-    s1.send(MetaRequest.newBuilder().setOpen(OpenReq.newBuilder().setLoc(TestFs.loc("/held"))));
+    s1.send(
+        MetaRequest.newBuilder()
+            .setOpen(OpenReq.newBuilder().setLoc(TestFs.loc("/held")).setClaim(1)));
     root.unlink("/held");
     h.keeperStep();
     assertEquals(0, root.stat(TestFs.locAt(f.getIno(), ""), false).getNlink(), "kept");
@@ -301,18 +310,33 @@ class SessionLockSemanticsTest extends SemanticsBase {
         "another session cannot open it by number: it has no name");
     s1.send(
         MetaRequest.newBuilder()
-            .setOpen(OpenReq.newBuilder().setLoc(TestFs.locAt(f.getIno(), ""))));
+            .setOpen(OpenReq.newBuilder().setLoc(TestFs.locAt(f.getIno(), "")).setClaim(2)));
     h.newLeader();
     h.keeperStep();
     assertEquals(0, root.stat(TestFs.locAt(f.getIno(), ""), false).getNlink(), "until s1 resyncs");
     poll(
-        SessionPollReq.newBuilder().setSession(s1.session()).setFull(true).addOpenInos(f.getIno()));
+        SessionPollReq.newBuilder()
+            .setSession(s1.session())
+            .setFull(true)
+            .addOpen(Claim.newBuilder().setIno(f.getIno()).setSerial(2)));
     poll(SessionPollReq.newBuilder().setSession(s2.session()).setFull(true));
     h.keeperStep();
     assertEquals(0, root.stat(TestFs.locAt(f.getIno(), ""), false).getNlink(), "s1 holds it");
-    poll(SessionPollReq.newBuilder().setSession(s1.session()).addClosedInos(f.getIno()));
+    s1.send(
+        MetaRequest.newBuilder()
+            .setOpen(OpenReq.newBuilder().setLoc(TestFs.locAt(f.getIno(), "")).setClaim(3)));
+    poll(claimClosed(s1, f.getIno(), 2)); // sent before the open of serial 3 was seen
+    h.keeperStep();
+    assertEquals(0, root.stat(TestFs.locAt(f.getIno(), ""), false).getNlink(), "opened again");
+    poll(claimClosed(s1, f.getIno(), 3));
     h.keeperStep();
     assertErrno(Errno.ENOENT, () -> root.stat(TestFs.locAt(f.getIno(), ""), false), "reaped");
+  }
+
+  static SessionPollReq.Builder claimClosed(TestFs fs, long ino, long serial) {
+    return SessionPollReq.newBuilder()
+        .setSession(fs.session())
+        .addClosed(Claim.newBuilder().setIno(ino).setSerial(serial));
   }
 
   @Test

@@ -24,8 +24,11 @@ public final class Effects {
   /** {@code session} handed its lease on {@code ino} back (or lost it with its end). */
   public record Returned(long session, long ino) implements Effect {}
 
-  /** {@code session} opened {@code ino}: the leader keeps it if it becomes an orphan. */
-  public record Opened(long session, long ino) implements Effect {}
+  /**
+   * {@code session} opened {@code ino} (its open number {@code claim}): the leader keeps the file
+   * if it becomes an orphan.
+   */
+  public record Opened(long session, long ino, long claim) implements Effect {}
 
   public record SessionOpened(long session, int ttlMs) implements Effect {}
 

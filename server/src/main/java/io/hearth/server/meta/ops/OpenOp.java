@@ -63,7 +63,7 @@ final class OpenOp implements MetaOp {
       truncate(ctx, node);
     }
     if (ctx.session() != 0 && FileMode.isRegular(node.mode)) {
-      ctx.effects().add(new Effects.Opened(ctx.session(), node.ino));
+      ctx.effects().add(new Effects.Opened(ctx.session(), node.ino, q.getClaim()));
     }
     return MetaReply.newBuilder()
         .setOpen(OpenReply.newBuilder().setAttr(node.toAttr()).setCreated(created))

@@ -4,6 +4,7 @@ import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.protocol.meta.SessionExpireReq;
 import io.hearth.protocol.meta.SessionInfo;
 import io.hearth.protocol.meta.SessionList;
 import io.hearth.protocol.meta.SessionOpenReq;
@@ -83,8 +84,15 @@ final class SessionOps {
       if (!ctx.isRoot()) {
         throw new HearthException(Errno.EPERM, "only root ends another's session");
       }
-      for (long s : req.getSessionExpire().getSessionsList()) {
-        Sessions.end(ctx, s);
+      SessionExpireReq e = req.getSessionExpire();
+      int ended = 0;
+      for (long s : e.getSessionsList()) {
+        ended += Sessions.end(ctx, s) ? 1 : 0;
+      }
+      if (ended == 0 && !e.getReason().equals(Sessions.EXPIRED_BY_TTL)) {
+        throw new HearthException(
+            Errno.ENOENT,
+            "no session " + e.getSessionsList() + " (hearth admin sessions lists them)");
       }
       return MetaOps.ok();
     }

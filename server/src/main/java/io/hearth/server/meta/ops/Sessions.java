@@ -56,6 +56,9 @@ public final class Sessions {
    * Ends a session: its record, locks, waiters and leases go; the waiters its locks blocked may be
    * granted. False if it was not open.
    */
+  /** The reason the session keeper gives when it ends sessions it stopped hearing from. */
+  public static final String EXPIRED_BY_TTL = "ttl";
+
   static boolean end(OpContext ctx, long session) {
     Txn txn = ctx.txn();
     if (txn.get(KeySchema.session(session)) == null) {
