@@ -364,9 +364,33 @@ final class HearthInodeFs implements InodeFileSystem {
         "open",
         nodeId,
         () -> {
-          HearthFile f = as(c).open(nodeId, flags & OPEN_FLAGS_KNOWN);
+          HearthFile f = openByName(c, nodeId, flags);
           return new Opened(handles.add(f), openFlags(f));
         });
+  }
+
+  /**
+   * An open(2) reaches the bridge by an inode the kernel found under a name, maybe a name cached
+   * while another node has since unlinked or replaced it (sqlite's journal, deleted and made again
+   * by each node's transactions). A file with no name left (or gone) answers ESTALE: the kernel
+   * then does the open again with a fresh lookup (LOOKUP_REVAL), as NFS's close-to-open does, and
+   * finds the current file, or creates it for O_CREAT, instead of writing into the orphan.
+   */
+  private HearthFile openByName(Caller c, long nodeId, int flags) throws HearthException {
+    HearthFile f;
+    try {
+      f = as(c).open(nodeId, flags & OPEN_FLAGS_KNOWN);
+    } catch (HearthException e) {
+      if (e.errno() == Errno.ENOENT) {
+        throw new HearthException(Errno.ESTALE, "inode " + nodeId + " has no name left");
+      }
+      throw e;
+    }
+    if (f.statAtOpen().nlink() == 0) {
+      f.close();
+      throw new HearthException(Errno.ESTALE, "inode " + nodeId + " was unlinked elsewhere");
+    }
+    return f;
   }
 
   /**
