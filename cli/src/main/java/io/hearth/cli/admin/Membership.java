@@ -95,9 +95,19 @@ public final class Membership implements AutoCloseable {
 
   /** Every open client session, with what it holds and when the leader last heard from it. */
   public List<SessionInfo> sessions() throws HearthException {
-    return call(MetaRequest.newBuilder().setSessionList(SessionListReq.getDefaultInstance()), true)
-        .getSessions()
-        .getSessionsList();
+    MetaRequest r =
+        MetaRequest.newBuilder()
+            .setCaller(Credentials.ROOT.toCaller())
+            .setSessionList(SessionListReq.getDefaultInstance())
+            .build();
+    try {
+      // to the leader (a follower refuses it with NotLeader and the client follows): only the
+      // leader knows when it last heard each session and what each holds open
+      RaftClientReply reply = meta.raft().io().sendReadOnlyNonLinearizable(ReplyCodec.message(r));
+      return ReplyCodec.meta(reply).getSessions().getSessionsList();
+    } catch (IOException e) {
+      throw e instanceof HearthException h ? h : ReplyCodec.failure(e);
+    }
   }
 
   /**
