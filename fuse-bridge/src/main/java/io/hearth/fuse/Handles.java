@@ -49,6 +49,11 @@ final class Handles {
     return f;
   }
 
+  /** Whether some handle here is of inode {@code ino} (a scan: handles are few). */
+  boolean anyOf(long ino) {
+    return open.values().stream().anyMatch(f -> f.ino() == ino);
+  }
+
   int size() {
     return open.size();
   }

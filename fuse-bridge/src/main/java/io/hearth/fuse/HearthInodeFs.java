@@ -374,9 +374,12 @@ final class HearthInodeFs implements InodeFileSystem {
    * while another node has since unlinked or replaced it (sqlite's journal, deleted and made again
    * by each node's transactions). A file with no name left (or gone) answers ESTALE: the kernel
    * then does the open again with a fresh lookup (LOOKUP_REVAL), as NFS's close-to-open does, and
-   * finds the current file, or creates it for O_CREAT, instead of writing into the orphan.
+   * finds the current file, or creates it for O_CREAT, instead of writing into the orphan. A file
+   * this mount still has open is opened as it is: that is a reopen through {@code /proc/PID/fd},
+   * which Linux allows for a deleted file.
    */
   private HearthFile openByName(Caller c, long nodeId, int flags) throws HearthException {
+    boolean heldHere = handles.anyOf(nodeId);
     HearthFile f;
     try {
       f = as(c).open(nodeId, flags & OPEN_FLAGS_KNOWN);
@@ -386,7 +389,7 @@ final class HearthInodeFs implements InodeFileSystem {
       }
       throw e;
     }
-    if (f.statAtOpen().nlink() == 0) {
+    if (f.statAtOpen().nlink() == 0 && !heldHere) {
       f.close();
       throw new HearthException(Errno.ESTALE, "inode " + nodeId + " was unlinked elsewhere");
     }
