@@ -379,7 +379,6 @@ final class HearthInodeFs implements InodeFileSystem {
    * which Linux allows for a deleted file.
    */
   private HearthFile openByName(Caller c, long nodeId, int flags) throws HearthException {
-    boolean heldHere = handles.anyOf(nodeId);
     HearthFile f;
     try {
       f = as(c).open(nodeId, flags & OPEN_FLAGS_KNOWN);
@@ -389,7 +388,7 @@ final class HearthInodeFs implements InodeFileSystem {
       }
       throw e;
     }
-    if (f.statAtOpen().nlink() == 0 && !heldHere) {
+    if (f.statAtOpen().nlink() == 0 && !handles.anyOf(nodeId)) { // the new one is not added yet
       f.close();
       throw new HearthException(Errno.ESTALE, "inode " + nodeId + " was unlinked elsewhere");
     }
