@@ -210,9 +210,6 @@ class LocksAcrossMountsTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled(
-      "passed twice, then once the resumed holder's stale write hung past 60 s instead of failing"
-          + " with EIO; open in issue 14 until found")
   void aBridgeStoppedPastItsTtlLosesItsLockAndItsStaleWriteIsRefused() throws Exception {
     Path holderScript = Files.writeString(tmp.resolve("holder2.py"), HOLDER);
     Path takerScript = Files.writeString(tmp.resolve("taker2.py"), TAKER);

@@ -66,7 +66,10 @@ public final class ClientSession implements AutoCloseable {
     /** Events may have been lost (a new leader): waits and leases should be checked again. */
     default void resync(long session) {}
 
-    /** The session ended: every lock, wait and lease it held is gone. */
+    /**
+     * The session ended: every lock, wait and lease it held is gone. Heard on a thread of its own,
+     * after the session stopped being stamped on requests.
+     */
     default void lost(long session) {}
   }
 
@@ -204,9 +207,17 @@ public final class ClientSession implements AutoCloseable {
       id = 0;
     }
     LOG.warn("session {} ended (cut off past its TTL, or evicted): its locks are lost", session);
-    for (Listener l : listeners) {
-      l.lost(session);
-    }
+    // Never on the caller's thread: a refusal is noticed on the thread completing a reply, whose
+    // waiter may hold a file's monitor that the listeners take (a lease hand-back does): heard
+    // there, the listener would wait for the waiter and the waiter for the reply, for ever.
+    Thread.ofVirtual()
+        .name("hearth-session-lost-" + session)
+        .start(
+            () -> {
+              for (Listener l : listeners) {
+                l.lost(session);
+              }
+            });
   }
 
   // ---- the loop ----

@@ -1,9 +1,12 @@
 package io.hearth.client.vfs;
 
 import io.hearth.client.meta.MetaClient;
+import io.hearth.protocol.Errno;
 import io.hearth.protocol.HearthException;
+import io.hearth.protocol.SessionEndedException;
 import io.hearth.protocol.meta.MetaReply;
 import io.hearth.protocol.meta.MetaRequest;
+import io.hearth.rpc.Futures;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,11 +36,13 @@ public interface MetaPort {
 
       @Override
       public CompletableFuture<MetaReply> write(MetaRequest req) {
+        long s;
         try {
-          return port.write(stamp(req, fence.sessionFor(ino)));
+          s = fence.sessionFor(ino);
         } catch (HearthException e) {
           return CompletableFuture.failedFuture(e);
         }
+        return lostAsEio(port.write(stamp(req, s)), s, ino);
       }
 
       @Override
@@ -48,9 +53,29 @@ public interface MetaPort {
         } catch (HearthException e) {
           return reqs.stream().map(r -> CompletableFuture.<MetaReply>failedFuture(e)).toList();
         }
-        return port.writeAll(reqs.stream().map(r -> stamp(r, s)).toList());
+        return port.writeAll(reqs.stream().map(r -> stamp(r, s)).toList()).stream()
+            .map(f -> lostAsEio(f, s, ino))
+            .toList();
       }
     };
+  }
+
+  /**
+   * A change stamped with the session of the file's locks and refused because that session ended
+   * fails with EIO, as NFS fails a descriptor whose lock was lost (not ESTALE: the file is there).
+   */
+  private static CompletableFuture<MetaReply> lostAsEio(
+      CompletableFuture<MetaReply> f, long session, long ino) {
+    if (session == 0) {
+      return f;
+    }
+    return f.exceptionallyCompose(
+        t ->
+            CompletableFuture.failedFuture(
+                Futures.unwrap(t) instanceof SessionEndedException e
+                    ? new HearthException(
+                        Errno.EIO, "the locks on inode " + ino + " were lost with their session", e)
+                    : t));
   }
 
   private static MetaRequest stamp(MetaRequest r, long session) {
