@@ -44,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * numbers (the root is 1 in both); inode numbers are never reused, so every generation is 1.
  *
  * <p>What it adds for the kernel's caches ({@link KernelCaches}): names and attributes cached for
- * the mount's timeouts, missing names for the negative timeout; at open, FOPEN_KEEP_CACHE when the
- * file's contents are those the kernel last cached (the same data version), else its pages go
- * (close-to-open across mounts); and when a reply shows a file changed since the kernel last saw
- * it, the kernel's attributes and pages of it are dropped at once (pushed, not waited for).
+ * the mount's timeouts (shorter for a file lately seen changing on another node), missing names for
+ * the negative timeout; at open, FOPEN_KEEP_CACHE when the file's contents are those the kernel
+ * last cached (the same data version), else its pages go (close-to-open across mounts); and when a
+ * reply shows a file changed since the kernel last saw it, the kernel's attributes and pages of it
+ * are dropped at once (pushed, not waited for).
  *
  * <p>Locks: POSIX record locks and flock reach {@link FileLocks} (the kernel keeps none): a close
  * (FLUSH) releases its owner's record locks, the release of an open file description its flock.
@@ -180,11 +181,16 @@ final class HearthInodeFs implements InodeFileSystem {
 
   private Entry entry(Stat s) {
     caches.lookedUp(s.ino());
-    return new Entry(s.ino(), 1, attr(s), options.entryTimeoutNs(), options.attrTimeoutNs());
+    return new Entry(
+        s.ino(),
+        1,
+        attr(s),
+        caches.validityNs(s.ino(), options.entryTimeoutNs()),
+        caches.validityNs(s.ino(), options.attrTimeoutNs()));
   }
 
   private AttrReply attrReply(Stat s) {
-    return new AttrReply(attr(s), options.attrTimeoutNs());
+    return new AttrReply(attr(s), caches.validityNs(s.ino(), options.attrTimeoutNs()));
   }
 
   @Override

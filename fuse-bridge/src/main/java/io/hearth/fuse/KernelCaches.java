@@ -24,6 +24,14 @@ import org.slf4j.LoggerFactory;
  * notifier), so that the kernel does not read the new contents with the old size for the rest of
  * its attribute timeout.
  *
+ * <p><b>Validity, per inode.</b> What the kernel is handed of an inode is valid for the mount's
+ * timeout, unless the client saw that inode change elsewhere lately: then for a tenth of the time
+ * it has been quiet since, at most the timeout ({@link #validityAfterQuietNs}, the rule NFS clients
+ * use for their attribute cache, scaled to FUSE's shorter times). A file being written on another
+ * node is asked about again at each look here (a {@code tail -f} sees it grow at once), a quiet one
+ * is cached for the full timeout. Longer than the timeout needs knowing that nothing can change it
+ * (a lease on the subtree, which the write-back work brings), so no rule here lengthens it.
+ *
  * <p>Pushes run on one thread of their own, never on a request thread: the kernel may hold locks of
  * the inode while a request is being served, and an invalidation waiting for them there would
  * deadlock the mount. At most {@link #PUSHES_QUEUED_MAX} wait; more are dropped (the timeouts still
@@ -35,6 +43,7 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
   private static final Logger LOG = LoggerFactory.getLogger(KernelCaches.class);
   static final int INODES_MAX = 100_000;
   static final int PUSHES_QUEUED_MAX = 4096;
+  static final int HOT_INODES_MAX = 10_000;
 
   /** No version known: the kernel may hold anything. */
   private static final long UNKNOWN = -1;
@@ -48,6 +57,26 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
           return size() > INODES_MAX;
         }
       };
+
+  /** Inodes seen changed elsewhere lately, with when (monotonic ns); at most HOT_INODES_MAX. */
+  private final Map<Long, Long> changedElsewhereNs =
+      new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Long> e) {
+          return size() > HOT_INODES_MAX;
+        }
+      };
+
+  private final java.util.function.LongSupplier nanos;
+
+  KernelCaches() {
+    this(System::nanoTime);
+  }
+
+  /** With {@code nanos} as the monotonic clock of the validity rule. */
+  KernelCaches(java.util.function.LongSupplier nanos) {
+    this.nanos = nanos;
+  }
 
   /** Lookups the kernel holds per node (entries handed to it, less FORGETs). */
   private final Map<Long, Long> lookups = new java.util.HashMap<>();
@@ -105,10 +134,34 @@ final class KernelCaches implements AutoCloseable, io.hearth.client.CacheInvalid
     return lookups.size();
   }
 
+  /**
+   * How long what the kernel is handed of {@code ino} now may be trusted, the mount's timeout being
+   * {@code timeoutNs}.
+   */
+  synchronized long validityNs(long ino, long timeoutNs) {
+    Long at = changedElsewhereNs.get(ino);
+    if (at == null) {
+      return timeoutNs;
+    }
+    long v = validityAfterQuietNs(timeoutNs, nanos.getAsLong() - at);
+    if (v == timeoutNs) {
+      changedElsewhereNs.remove(ino); // quiet long enough: as if never seen changing
+    }
+    return v;
+  }
+
+  /**
+   * The rule: a tenth of the time quiet since the last change seen elsewhere, at most the timeout.
+   */
+  static long validityAfterQuietNs(long timeoutNs, long quietNs) {
+    return Math.min(timeoutNs, Math.max(0, quietNs / 10));
+  }
+
   /** The client saw the inode's contents change elsewhere: drop what the kernel holds of it. */
   @Override
   public void inode(long ino) {
     synchronized (this) {
+      changedElsewhereNs.put(ino, nanos.getAsLong());
       if (!lookups.containsKey(ino)) {
         return; // the kernel holds nothing of it
       }
