@@ -71,6 +71,7 @@ public final class HearthServer implements AutoCloseable {
   private final Mover mover;
   private final BlockGc gc;
   private final SessionKeeper sessionKeeper;
+  private final io.hearth.server.cluster.StalledFollowers stalledFollowers;
   private final NodeMetrics metrics;
   private final RepairThrottle repairThrottle;
 
@@ -150,6 +151,7 @@ public final class HearthServer implements AutoCloseable {
         new BlockGc(
             raft, view::layout, monoClock, clock, graceMs, config.get(ServerConfig.GC_INTERVAL_MS));
     this.sessionKeeper = new SessionKeeper(raft, meta, monoClock);
+    this.stalledFollowers = new io.hearth.server.cluster.StalledFollowers(raft, monoClock);
   }
 
   public static RaftGroup metaGroup(List<Peer> peers) {
@@ -247,6 +249,7 @@ public final class HearthServer implements AutoCloseable {
     mover.start();
     gc.start();
     sessionKeeper.start();
+    stalledFollowers.start();
   }
 
   /** The map's move rate, applied when it changes (0, unlimited, until a rebalance asks). */
@@ -315,6 +318,7 @@ public final class HearthServer implements AutoCloseable {
   public void close() throws IOException {
     metrics.close();
     sessionKeeper.close();
+    stalledFollowers.close();
     gc.close();
     mover.close();
     reconciler.close();
