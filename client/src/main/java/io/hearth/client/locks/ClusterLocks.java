@@ -207,7 +207,20 @@ public final class ClusterLocks implements Locks, Fence, ClientSession.Listener 
     return files.get(ino);
   }
 
-  private static void checkNotLost(FileState f) throws HearthException {
+  /**
+   * EIO if a lock of the file was lost with its session. Caller holds the file's monitor. What the
+   * file held under a session that is no longer the client's is lost here and now, not only when
+   * {@link #lost} is heard (on a thread of its own, a moment later): a call right after a refused
+   * write must not slip into that moment and be answered under the new session.
+   */
+  private void checkNotLost(FileState f) throws HearthException {
+    long current = session.currentOrZero();
+    if (f.leaseSession != 0 && f.leaseSession != current) {
+      lostLocked(f, f.leaseSession);
+    }
+    if (f.serverSession != 0 && f.serverSession != current) {
+      lostLocked(f, f.serverSession);
+    }
     if (f.lost) {
       throw new HearthException(
           Errno.EIO,
