@@ -67,7 +67,10 @@ public final class StalledFollowers implements AutoCloseable {
 
   void step() throws IOException {
     long nowMs = TimeUnit.NANOSECONDS.toMillis(clock.nanos());
-    for (RaftGroupId gid : server.getGroupIds()) {
+    java.util.Set<RaftGroupId> groups = new java.util.HashSet<>();
+    server.getGroupIds().forEach(groups::add);
+    trackers.keySet().retainAll(groups); // a group moved away leaves nothing behind
+    for (RaftGroupId gid : groups) {
       RaftServer.Division d = server.getDivision(gid);
       Tracker t = trackers.computeIfAbsent(gid, g -> new Tracker());
       if (!d.getInfo().isLeader()) {
